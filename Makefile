@@ -1,0 +1,59 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# The mpam cgroup controller: a kernel-tree overlay on Linux 7.3.
+# See README.md.  Every target installs what it needs (make deps) first.
+
+SHELL := /bin/bash
+S := scripts/mpam
+
+export MPAM_CACHE ?= $(HOME)/.cache/mpam-cgroup
+export KERNEL_SRC
+
+.PHONY: help deps base tree kernel initramfs kunit kselftest check run \
+	series series-build clean-cache
+
+help:
+	@echo 'make check         build everything and run every test (KUnit + VM kselftests)'
+	@echo 'make run [CMD=..]  boot the kernel in QEMU: a shell, or run CMD and exit with its status'
+	@echo 'make kunit         only the KUnit suites      make kselftest   only the kselftests'
+	@echo 'make kernel        build the arm64 kernel     make initramfs   build the VM userspace'
+	@echo 'make series        export the kernel patch series and checkpatch it'
+	@echo 'make series-build  build the kernel at every patch of the series'
+	@echo 'make clean-cache   remove build outputs (keeps downloads and ccache)'
+	@echo 'Cache: $(MPAM_CACHE)   KERNEL_SRC=<7.3 tree> replaces the Debian base'
+
+deps:
+	@$(S)/deps.sh
+
+base: deps
+	@$(S)/fetch-base.sh >/dev/null
+
+tree: deps
+	@$(S)/prepare-tree.sh >/dev/null
+
+kernel: deps
+	@$(S)/build-kernel.sh >/dev/null
+
+initramfs: kernel
+	@$(S)/build-initramfs.sh >/dev/null
+
+kunit: initramfs
+	@CHECK_JOBS=kunit $(S)/check.sh
+
+kselftest: initramfs
+	@CHECK_JOBS=kselftest $(S)/check.sh
+
+check: initramfs
+	@$(S)/check.sh
+
+run: initramfs
+	@$(S)/run-vm.sh $(if $(CMD),--cmd '$(subst ','\'',$(CMD))')
+
+series: deps
+	@$(S)/export-series.sh
+
+series-build: deps
+	@$(S)/export-series.sh --build
+
+clean-cache:
+	rm -rf $(MPAM_CACHE)/tree $(MPAM_CACHE)/build $(MPAM_CACHE)/series $(MPAM_CACHE)/logs

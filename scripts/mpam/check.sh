@@ -1,0 +1,67 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Run every test: the KUnit suites built into the kernel, then the
+# kselftests, each in its own boot of the VM.  Each boot also counts two
+# tests of its own: that it ran to the end, and that the kernel log is free
+# of warnings, oopses, lockdep and KASAN reports.  Ends with the line
+# "N passed, N failed, N skipped" and exits non-zero on any failure.
+#
+# CHECK_JOBS selects jobs by name (default: all).
+set -euo pipefail
+. "$(dirname "$0")/env.sh"
+
+mkdir -p "$logdir"
+total_p=0 total_f=0 total_s=0
+failures=()
+
+# Anything here in a console log is a kernel bug, whatever the tests said.
+splats='WARNING:|BUG:|Oops|Unable to handle kernel|Kernel panic|Call trace:|'\
+'possible recursive locking|possible circular locking|inconsistent lock state|'\
+'suspicious RCU usage|INFO: task .* blocked|KASAN|kmemleak|UBSAN|'\
+'sleeping function called from invalid context|list_(add|del) corruption'
+
+count() {	# name passed failed skipped
+	total_p=$((total_p + $2)) total_f=$((total_f + $3)) total_s=$((total_s + $4))
+}
+
+vmjob() {	# name cmd [kernel args]
+	local name=$1 cmd=$2 append=${3:-} log=$logdir/$1.log rc=0 c
+	case " ${CHECK_JOBS:-$name} " in *" $name "*) ;; *) return 0 ;; esac
+	step "$name: booting the VM (log: $log)"
+	"$top/scripts/mpam/run-vm.sh" --quiet --log "$log" --timeout "${VM_TIMEOUT:-900}" \
+		--cmd "$cmd" --append "$append" || rc=$?
+	python3 "$top/scripts/mpam/ktap.py" --name "$name" --counts "$logdir/$name.counts" \
+		"$log" || true
+	read -r -a c < "$logdir/$name.counts"
+	count "$name" "${c[@]}"
+	if [ "$rc" -ge 124 ]; then
+		echo "$name: not ok: the VM did not finish the run (status $rc)"
+		count "$name" 0 1 0
+		failures+=("$name: VM run")
+	else
+		count "$name" 1 0 0
+	fi
+	if grep -E -n "$splats" "$log" > "$logdir/$name.splats"; then
+		echo "$name: not ok: kernel log has warnings:"
+		head -20 "$logdir/$name.splats"
+		count "$name" 0 1 0
+		failures+=("$name: kernel log")
+	else
+		count "$name" 1 0 0
+	fi
+	[ "${c[1]}" = 0 ] || failures+=("$name: ${c[1]} test(s)")
+}
+
+# KUnit: every built-in suite runs before init when kunit.enable=1.
+vmjob kunit true "kunit.enable=1"
+
+# kselftests installed in the initramfs, in TAP.
+vmjob kselftest "cd /kselftest && ./run_kselftest.sh"
+
+echo
+if [ ${#failures[@]} -gt 0 ]; then
+	echo "failed: ${failures[*]} (logs in $logdir)"
+fi
+echo "$total_p passed, $total_f failed, $total_s skipped"
+[ "$total_f" = 0 ]

@@ -1,0 +1,75 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot the built kernel and initramfs under QEMU with UEFI (Debian's AAVMF)
+# and ACPI, the way the MPAM driver needs to be probed.
+#
+#   run-vm.sh [--cmd CMD] [--log FILE] [--timeout SEC] [--quiet]
+#             [--append KERNEL-ARGS]
+#
+# With --cmd, CMD runs in the VM's shell and the script exits with its
+# status (124 on a timeout, 125 when the VM died before CMD finished).
+# Without it, the console is a shell (leave with "poweroff -f" or Ctrl-A x).
+#
+# QEMU, MPAM_MACHINE, MPAM_CPU, MPAM_SMP, MPAM_MEM and QEMU_EXTRA change the
+# emulated machine.
+set -euo pipefail
+. "$(dirname "$0")/env.sh"
+
+cmd= log= timeout=600 quiet= append=
+while [ $# -gt 0 ]; do
+	case $1 in
+	--cmd) cmd=$2; shift ;;
+	--log) log=$2; shift ;;
+	--timeout) timeout=$2; shift ;;
+	--append) append=$2; shift ;;
+	--quiet) quiet=1 ;;
+	*) die "run-vm.sh: unknown argument $1" ;;
+	esac
+	shift
+done
+
+qemu=${QEMU:-qemu-system-aarch64}
+image=$kbuild/arch/arm64/boot/Image
+initrd=$vmdir/initramfs.cpio.gz
+[ -f "$image" ] && [ -f "$initrd" ] || die "run-vm.sh: build the kernel and initramfs first (make kernel initramfs)"
+
+run=$(mktemp -d "${TMPDIR:-/tmp}/mpam-vm.XXXXXX")
+trap 'rm -rf "$run"' EXIT
+cp /usr/share/AAVMF/AAVMF_VARS.fd "$run/vars.fd"
+
+args=(-M "${MPAM_MACHINE:-virt,gic-version=3}" -cpu "${MPAM_CPU:-max}"
+      -smp "${MPAM_SMP:-2}" -m "${MPAM_MEM:-1G}" -nic none -no-reboot
+      -display none -monitor none
+      -drive if=pflash,format=raw,readonly=on,file=/usr/share/AAVMF/AAVMF_CODE.fd
+      -drive if=pflash,format=raw,file="$run/vars.fd"
+      -kernel "$image" -initrd "$initrd"
+      -append "console=ttyAMA0 acpi=force rdinit=/init panic=-1 $append")
+# shellcheck disable=SC2206
+args+=(${QEMU_EXTRA:-})
+
+if [ -z "$cmd" ]; then
+	exec "$qemu" "${args[@]}" -serial mon:stdio
+fi
+
+printf '%s\n' "$cmd" > "$run/cmd"
+args+=(-fw_cfg name=opt/mpam/cmd,file="$run/cmd" -serial stdio)
+log=${log:-$run/console.log}
+rc=0
+if [ -n "$quiet" ]; then
+	timeout -k 10 "$timeout" "$qemu" "${args[@]}" < /dev/null > "$log" 2>&1 || rc=$?
+else
+	set +e
+	timeout -k 10 "$timeout" "$qemu" "${args[@]}" < /dev/null 2>&1 | tee "$log"
+	rc=${PIPESTATUS[0]}
+	set -e
+fi
+status=$(sed -n 's/^mpam-rig: exit \([0-9]*\).*/\1/p' "$log" | tail -1)
+if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+	echo "run-vm.sh: timed out after ${timeout}s" >&2
+	exit 124
+elif [ -z "$status" ]; then
+	echo "run-vm.sh: the VM stopped (qemu status $rc) before the command finished" >&2
+	exit 125
+fi
+exit "$status"
