@@ -7,17 +7,18 @@
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
+tree=$("$top/scripts/mpam/prepare-tree.sh")
 targets=${KSELFTEST_TARGETS:-mpam}
 stage=$vmdir/initramfs
 out=$vmdir/initramfs.cpio.gz
 
-bbdeb=$(ls "$MPAM_CACHE"/dl/busybox-static_*_arm64.deb 2>/dev/null | tail -1)
+bbdeb=$(find "$MPAM_CACHE/dl" -name 'busybox-static_*_arm64.deb' 2>/dev/null | sort | tail -1)
 if [ -z "$bbdeb" ]; then
 	step "downloading busybox-static:arm64"
 	"$top/scripts/mpam/papt" update
 	mkdir -p "$MPAM_CACHE/dl"
 	(cd "$MPAM_CACHE/dl" && "$top/scripts/mpam/papt" get download busybox-static:arm64 >&2)
-	bbdeb=$(ls "$MPAM_CACHE"/dl/busybox-static_*_arm64.deb | tail -1)
+	bbdeb=$(find "$MPAM_CACHE/dl" -name 'busybox-static_*_arm64.deb' | sort | tail -1)
 fi
 
 step "building kselftests: $targets"

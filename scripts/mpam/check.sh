@@ -51,6 +51,11 @@ vmjob() {	# name cmd [kernel args]
 		count "$name" 1 0 0
 	fi
 	[ "${c[1]}" = 0 ] || failures+=("$name: ${c[1]} test(s)")
+	if [ $((c[0] + c[1] + c[2])) = 0 ]; then
+		echo "$name: not ok: no test result in the log"
+		count "$name" 0 1 0
+		failures+=("$name: ran no test")
+	fi
 }
 
 # KUnit: every built-in suite runs before init when kunit.enable=1.

@@ -19,6 +19,7 @@
 
 #define CGROOT		"/sys/fs/cgroup"
 #define MSC_DRIVER	"/sys/bus/platform/drivers/mpam_msc"
+#define MPAM_TABLE	"/sys/firmware/acpi/tables/MPAM"
 
 static int write_str(const char *path, const char *s)
 {
@@ -52,10 +53,44 @@ static int procs_has(const char *path, pid_t pid)
 	return found;
 }
 
+/* Is @opt=y in the running kernel's configuration? */
+static int config_has(const char *opt)
+{
+	char line[256];
+	size_t len = strlen(opt);
+	int found = 0;
+	FILE *f;
+
+	f = popen("zcat /proc/config.gz", "r");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, opt, len) && !strcmp(line + len, "=y\n"))
+			found = 1;
+	if (pclose(f))
+		return -EIO;
+	return found;
+}
+
+static void test_driver_built_in(void)
+{
+	int ret = config_has("CONFIG_ARM64_MPAM_DRIVER");
+
+	if (ret < 0)
+		ksft_test_result_fail("reading /proc/config.gz: %s\n",
+				      strerror(-ret));
+	else
+		ksft_test_result(ret == 1, "MPAM driver built in\n");
+}
+
 static void test_msc_driver(void)
 {
 	struct stat st;
 
+	if (access(MPAM_TABLE, F_OK)) {
+		ksft_test_result_skip("no ACPI MPAM table: not an MPAM platform\n");
+		return;
+	}
 	if (stat(MSC_DRIVER, &st) == 0 && S_ISDIR(st.st_mode))
 		ksft_test_result_pass("mpam_msc driver registered\n");
 	else
@@ -80,7 +115,7 @@ static void test_cgroup2_root(void)
 
 static void test_cgroup2_move(void)
 {
-	char dir[PATH_MAX], procs[PATH_MAX], pid[16];
+	char dir[64], procs[96], pid[16];
 	int ret, in_child;
 
 	snprintf(dir, sizeof(dir), CGROOT "/mpam_smoke.%d", getpid());
@@ -107,7 +142,8 @@ static void test_cgroup2_move(void)
 int main(void)
 {
 	ksft_print_header();
-	ksft_set_plan(3);
+	ksft_set_plan(4);
+	test_driver_built_in();
 	test_msc_driver();
 	test_cgroup2_root();
 	test_cgroup2_move();
