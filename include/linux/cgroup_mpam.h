@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The mpam cgroup controller: the interface between the controller core
+ * (kernel/cgroup/mpam.c), which knows cgroups, and a provider, which knows
+ * the hardware.  See Documentation/admin-guide/cgroup-v2-mpam.rst.
+ */
+#ifndef _LINUX_CGROUP_MPAM_H
+#define _LINUX_CGROUP_MPAM_H
+
+#include <linux/errno.h>
+#include <linux/list.h>
+#include <linux/types.h>
+
+struct task_struct;
+
+/* The settings a class may have, one file each. */
+enum mpam_cg_ctrl {
+	MPAM_CG_PORTION,	/* mpam.cache.portion: portion bitmap */
+	MPAM_CG_CMAX,		/* mpam.cache.max: percent of capacity */
+	MPAM_CG_BW_MAX,		/* mpam.bw.max: percent of bandwidth */
+	MPAM_CG_BW_MIN,		/* mpam.bw.min: percent of bandwidth */
+	MPAM_CG_NR_CTRLS
+};
+
+/* What a class can count, per component. */
+enum mpam_cg_mon {
+	MPAM_CG_MON_OCCUPANCY,	/* bytes of cache held now */
+	MPAM_CG_MON_BYTES,	/* bytes of traffic so far */
+	MPAM_CG_NR_MONS
+};
+
+/**
+ * struct mpam_cg_class - a kind of resource a provider registers
+ * @name:	"l2", "l3", "mem", ...: how files name it
+ * @ctrls:	bitmap of the enum mpam_cg_ctrl the class has
+ * @portions:	width of the portion bitmap, if it has MPAM_CG_PORTION
+ * @contiguous:	portion bitmaps must be one run of set bits
+ * @mons:	number of hardware monitors of each enum mpam_cg_mon
+ * @nr_comps:	number of components
+ * @comp_ids:	the firmware's ID of each component
+ * @priv:	the provider's
+ *
+ * Everything but the fields below @priv is filled in by the provider and
+ * must not change while the class is registered.
+ */
+struct mpam_cg_class {
+	const char *name;
+	unsigned long ctrls;
+	unsigned int portions;
+	bool contiguous;
+	unsigned int mons[MPAM_CG_NR_MONS];
+	unsigned int nr_comps;
+	const u32 *comp_ids;
+	void *priv;
+
+	/* private to the core */
+	unsigned int index;
+	struct list_head node;
+};
+
+/**
+ * struct mpam_cg_config - the effective settings of one partition on one
+ * component
+ * @portion:	portion bitmap, @class->portions wide
+ * @pct:	percentages of MPAM_CG_CMAX, MPAM_CG_BW_MAX and MPAM_CG_BW_MIN;
+ *		100, 100 and 0 when unrestricted
+ */
+struct mpam_cg_config {
+	unsigned long *portion;
+	u8 pct[MPAM_CG_NR_CTRLS];
+};
+
+/**
+ * struct mpam_cg_ops - what the core asks of the provider
+ * @apply:	program @cfg for @partid on component @comp of @cls.  Called
+ *		with cpus_read_lock() held, may sleep.  Only the controls of
+ *		@cls->ctrls are meaningful.
+ * @read_mon:	read monitor @mon of @partid (and @pmg if @match_pmg) on
+ *		component @comp; -EBUSY when no hardware monitor can be had.
+ *		May sleep.
+ * @set_label:	store @partid/@pmg as the label @tsk runs with from its
+ *		next context switch.  Called from any context; must not sleep.
+ * @sync_cpu:	make the current task of this CPU run with its label now.
+ *		Called in IPI context.
+ */
+struct mpam_cg_ops {
+	int (*apply)(struct mpam_cg_class *cls, unsigned int comp, u16 partid,
+		     const struct mpam_cg_config *cfg);
+	int (*read_mon)(struct mpam_cg_class *cls, unsigned int comp,
+			enum mpam_cg_mon mon, u16 partid, u8 pmg,
+			bool match_pmg, u64 *val);
+	void (*set_label)(struct task_struct *tsk, u16 partid, u8 pmg);
+	void (*sync_cpu)(void *unused);
+};
+
+/**
+ * struct mpam_cg_provider - the hardware behind the controller
+ * @nr_partids:	number of PARTIDs, the default partition (0) included
+ * @nr_pmgs:	number of PMGs per PARTID
+ * @ops:	operations
+ * @classes:	list of struct mpam_cg_class, linked by ->node
+ */
+struct mpam_cg_provider {
+	u16 nr_partids;
+	u16 nr_pmgs;
+	const struct mpam_cg_ops *ops;
+	struct list_head classes;
+};
+
+#ifdef CONFIG_CGROUP_MPAM
+int mpam_cgroup_register(struct mpam_cg_provider *prov);
+void mpam_cgroup_unregister(struct mpam_cg_provider *prov);
+#else
+static inline int mpam_cgroup_register(struct mpam_cg_provider *prov)
+{
+	return -ENODEV;
+}
+
+static inline void mpam_cgroup_unregister(struct mpam_cg_provider *prov) { }
+#endif
+
+#endif /* _LINUX_CGROUP_MPAM_H */

@@ -1,0 +1,1399 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The mpam cgroup controller.
+ *
+ * Maps cgroups onto the partitions (PARTIDs) and monitoring groups (PMGs)
+ * of a memory system resource partitioning provider, Arm MPAM being the
+ * one there is.  This file knows cgroups and no register: a provider
+ * registers classes of resources and carries settings, monitor reads and
+ * task labels to the hardware.  See
+ * Documentation/admin-guide/cgroup-v2-mpam.rst for the interface.
+ *
+ * A cgroup with settings of its own owns a PARTID; every other cgroup runs
+ * in the partition of its nearest ancestor that has settings, or in the
+ * default partition 0, which the root's settings configure.  PMGs are
+ * handed out within each partition so that cgroups can be monitored on
+ * their own.
+ *
+ * A cgroup that owns a partition caches the effective settings of that
+ * partition, so a change is folded down a subtree in one pre-order walk.
+ *
+ * Locking: mpam_cg_mutex protects the provider, the settings, the
+ * partition and PMG of every cgroup and the labels of tasks.  It nests
+ * inside cpus_read_lock(): the attach path takes them in that order, and
+ * the provider needs the CPUs held to program the hardware.  The fork path
+ * reads a cgroup's label without the lock.
+ */
+#define pr_fmt(fmt) "mpam_cgroup: " fmt
+
+#include <linux/bitmap.h>
+#include <linux/cgroup.h>
+#include <linux/cgroup_mpam.h>
+#include <linux/cpu.h>
+#include <linux/cpumask.h>
+#include <linux/idr.h>
+#include <linux/kstrtox.h>
+#include <linux/mutex.h>
+#include <linux/sched.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/smp.h>
+#include <linux/string.h>
+
+enum mpam_cg_event {
+	MPAM_CG_EV_NOSPC,	/* a write needed a PARTID and none was free */
+	MPAM_CG_EV_NO_PMG,	/* a cgroup shares its parent's PMG */
+	MPAM_CG_EV_NO_MONITOR,	/* a monitor read found no hardware monitor */
+	MPAM_CG_EV_INVALID,	/* an effective portion fell back to the parent's */
+	MPAM_CG_EV_ERROR,	/* an access refused after a hardware error */
+	MPAM_CG_NR_EVENTS
+};
+
+static const char * const mpam_cg_event_names[MPAM_CG_NR_EVENTS] = {
+	[MPAM_CG_EV_NOSPC] = "nospc",
+	[MPAM_CG_EV_NO_PMG] = "no_pmg",
+	[MPAM_CG_EV_NO_MONITOR] = "no_monitor",
+	[MPAM_CG_EV_INVALID] = "invalid",
+	[MPAM_CG_EV_ERROR] = "error",
+};
+
+/*
+ * One line of a setting file: a cgroup's own values for a class, or for
+ * one component.  @set has a bit for each control the line sets.
+ */
+struct mpam_cg_val {
+	unsigned long set;
+	u8 pct[MPAM_CG_NR_CTRLS];
+	unsigned long *portion;
+};
+
+/*
+ * A cgroup's lines for one class, the class-wide one then one per
+ * component; their portion bitmaps follow in the same allocation.
+ */
+struct mpam_cg_lines {
+	struct mpam_cg_val all;
+	struct mpam_cg_val comp[];
+};
+
+struct mpam_cg {
+	struct cgroup_subsys_state css;
+
+	/* By class index; NULL until a line of that class is written. */
+	struct mpam_cg_lines **lines;
+	/*
+	 * Controls set over all lines: the cgroup owns a partition while
+	 * this is not 0 (the root always owns the default partition).
+	 */
+	unsigned int nr_set;
+	/*
+	 * While it owns a partition: its effective settings, per component
+	 * of every class (see mpam_cg_fold()).
+	 */
+	struct mpam_cg_config *eff;
+
+	bool online;
+	bool own_partid;	/* owns the partition own_id */
+	bool own_pmg;		/* owns pmg within partid */
+	u16 own_id;
+	u16 partid;		/* the partition its tasks run in */
+	u8 pmg;
+	u32 label;		/* MPAM_CG_LABEL(), read by fork */
+
+	atomic64_t events[MPAM_CG_NR_EVENTS];
+	atomic64_t events_local[MPAM_CG_NR_EVENTS];
+	struct cgroup_file events_file;
+	struct cgroup_file events_local_file;
+};
+
+#define MPAM_CG_LABEL(partid, pmg)	(((u32)(partid) << 16) | (pmg))
+#define MPAM_CG_LABEL_PARTID(l)		((u16)((l) >> 16))
+#define MPAM_CG_LABEL_PMG(l)		((u8)(l))
+
+static DEFINE_MUTEX(mpam_cg_mutex);
+static struct mpam_cg_provider *mpam_cg_prov;
+/* mpam_cg_prov->ops for the fork path, which does not take the mutex. */
+static const struct mpam_cg_ops *mpam_cg_fork_ops;
+static unsigned int mpam_cg_nr_classes;
+/* Components over all classes: the size of an effective-settings array. */
+static unsigned int mpam_cg_nr_comps;
+/* The widest portion bitmap of any class. */
+static unsigned int mpam_cg_max_portions;
+static DEFINE_IDA(mpam_cg_partids);
+/* Per PARTID, a bitmap of the PMGs in use. */
+static unsigned long *mpam_cg_pmgs;
+/* CPUs to interrupt once the labels of a change are stored. */
+static struct cpumask mpam_cg_ipi_mask;
+
+static inline struct mpam_cg *css_mpam(struct cgroup_subsys_state *css)
+{
+	return css ? container_of(css, struct mpam_cg, css) : NULL;
+}
+
+static inline struct mpam_cg *parent_mpam(struct mpam_cg *cg)
+{
+	return css_mpam(cg->css.parent);
+}
+
+static bool mpam_cg_is_root(struct mpam_cg *cg)
+{
+	return !cg->css.parent;
+}
+
+#define for_each_mpam_class(cls) \
+	list_for_each_entry(cls, &mpam_cg_prov->classes, node)
+
+/* --- values ------------------------------------------------------------- */
+
+static bool mpam_ctrl_is_pct(int ctrl)
+{
+	return ctrl != MPAM_CG_PORTION;
+}
+
+/* The value of a percentage control that restricts nothing. */
+static u8 mpam_pct_unrestricted(int ctrl)
+{
+	return ctrl == MPAM_CG_BW_MIN ? 0 : 100;
+}
+
+static u8 mpam_pct_lowest(int ctrl)
+{
+	return ctrl == MPAM_CG_BW_MIN ? 0 : 1;
+}
+
+static bool mpam_class_has(struct mpam_cg_class *cls, int ctrl)
+{
+	return cls->ctrls & BIT(ctrl);
+}
+
+static void mpam_cg_config_init(struct mpam_cg_class *cls,
+				struct mpam_cg_config *cfg)
+{
+	int i;
+
+	if (mpam_class_has(cls, MPAM_CG_PORTION))
+		bitmap_fill(cfg->portion, cls->portions);
+	for (i = 0; i < MPAM_CG_NR_CTRLS; i++)
+		cfg->pct[i] = mpam_pct_unrestricted(i);
+}
+
+static void mpam_cg_config_copy(struct mpam_cg_class *cls,
+				struct mpam_cg_config *dst,
+				const struct mpam_cg_config *src)
+{
+	if (mpam_class_has(cls, MPAM_CG_PORTION))
+		bitmap_copy(dst->portion, src->portion, cls->portions);
+	memcpy(dst->pct, src->pct, sizeof(dst->pct));
+}
+
+/*
+ * Narrow @cfg by the limits @val sets (minimums are the caller's).
+ * Returns false if that would leave no portion, in which case the portion
+ * is left as it was.
+ */
+static bool mpam_cg_config_narrow(struct mpam_cg_class *cls,
+				  struct mpam_cg_config *cfg,
+				  const struct mpam_cg_val *val)
+{
+	bool ok = true;
+	int i;
+
+	if (val->set & BIT(MPAM_CG_PORTION)) {
+		if (bitmap_intersects(cfg->portion, val->portion, cls->portions))
+			bitmap_and(cfg->portion, cfg->portion, val->portion,
+				   cls->portions);
+		else
+			ok = false;
+	}
+	for (i = 0; i < MPAM_CG_NR_CTRLS; i++) {
+		if (i != MPAM_CG_BW_MIN && mpam_ctrl_is_pct(i) &&
+		    (val->set & BIT(i)))
+			cfg->pct[i] = min(cfg->pct[i], val->pct[i]);
+	}
+	return ok;
+}
+
+/* --- the lines of a cgroup ---------------------------------------------- */
+
+static size_t mpam_lines_size(struct mpam_cg_class *cls)
+{
+	size_t n = cls->nr_comps + 1;
+
+	return struct_size_t(struct mpam_cg_lines, comp, cls->nr_comps) +
+	       n * BITS_TO_LONGS(cls->portions) * sizeof(unsigned long);
+}
+
+static struct mpam_cg_lines *mpam_lines_alloc(struct mpam_cg_class *cls)
+{
+	struct mpam_cg_lines *l;
+	unsigned long *bits;
+	unsigned int i;
+
+	l = kzalloc(mpam_lines_size(cls), GFP_KERNEL);
+	if (!l)
+		return NULL;
+	bits = (unsigned long *)&l->comp[cls->nr_comps];
+	l->all.portion = bits;
+	for (i = 0; i < cls->nr_comps; i++)
+		l->comp[i].portion = bits + (i + 1) * BITS_TO_LONGS(cls->portions);
+	return l;
+}
+
+/* The line @comp (-1: the class-wide one) of @cg for @cls, or NULL. */
+static struct mpam_cg_val *mpam_cg_line(struct mpam_cg *cg,
+					struct mpam_cg_class *cls, int comp)
+{
+	struct mpam_cg_lines *l = cg->lines ? cg->lines[cls->index] : NULL;
+
+	if (!l)
+		return NULL;
+	return comp < 0 ? &l->all : &l->comp[comp];
+}
+
+static void mpam_cg_free_lines(struct mpam_cg *cg)
+{
+	unsigned int i;
+
+	if (cg->lines) {
+		for (i = 0; i < mpam_cg_nr_classes; i++)
+			kfree(cg->lines[i]);
+	}
+	kfree(cg->lines);
+	cg->lines = NULL;
+	cg->nr_set = 0;
+}
+
+/* --- effective settings -------------------------------------------------- */
+
+static size_t mpam_eff_bits_longs(void)
+{
+	struct mpam_cg_class *cls;
+	size_t n = 0;
+
+	for_each_mpam_class(cls)
+		n += cls->nr_comps * BITS_TO_LONGS(cls->portions);
+	return n;
+}
+
+/* An array of effective settings for every component of every class. */
+static struct mpam_cg_config *mpam_eff_alloc(void)
+{
+	struct mpam_cg_config *eff;
+	struct mpam_cg_class *cls;
+	unsigned long *bits;
+	unsigned int i, n = 0;
+
+	eff = kzalloc(mpam_cg_nr_comps * sizeof(*eff) +
+		      mpam_eff_bits_longs() * sizeof(unsigned long), GFP_KERNEL);
+	if (!eff)
+		return NULL;
+	bits = (unsigned long *)&eff[mpam_cg_nr_comps];
+	for_each_mpam_class(cls) {
+		for (i = 0; i < cls->nr_comps; i++, n++) {
+			eff[n].portion = bits;
+			bits += BITS_TO_LONGS(cls->portions);
+			mpam_cg_config_init(cls, &eff[n]);
+		}
+	}
+	return eff;
+}
+
+/* The nearest ancestor of @cg, or @cg, that owns a partition. */
+static struct mpam_cg *mpam_cg_owner(struct mpam_cg *cg)
+{
+	while (!cg->own_partid)
+		cg = parent_mpam(cg);
+	return cg;
+}
+
+/*
+ * The cgroup's own value on one component: the component's line where it
+ * sets a control, the class-wide line where it does not.
+ */
+static void mpam_val_merge(struct mpam_cg_val *dst,
+			   const struct mpam_cg_val *all,
+			   const struct mpam_cg_val *one)
+{
+	int i;
+
+	dst->set = all->set | one->set;
+	dst->portion = one->set & BIT(MPAM_CG_PORTION) ? one->portion :
+							 all->portion;
+	for (i = 0; i < MPAM_CG_NR_CTRLS; i++)
+		dst->pct[i] = one->set & BIT(i) ? one->pct[i] : all->pct[i];
+}
+
+/*
+ * Recompute the effective settings of @cg, which owns a partition: its
+ * own lines, bounded by the effective settings of the nearest ancestor
+ * below the root that owns one.  Returns false if a portion had to fall
+ * back to the ancestor's.
+ */
+static bool mpam_cg_fold(struct mpam_cg *cg)
+{
+	struct mpam_cg *up = NULL;
+	struct mpam_cg_class *cls;
+	struct mpam_cg_val *all, own;
+	unsigned int i, n = 0;
+	bool ok = true;
+
+	if (!mpam_cg_is_root(cg)) {
+		up = mpam_cg_owner(parent_mpam(cg));
+		if (mpam_cg_is_root(up))
+			up = NULL;
+	}
+	for_each_mpam_class(cls) {
+		all = mpam_cg_line(cg, cls, -1);
+		for (i = 0; i < cls->nr_comps; i++, n++) {
+			struct mpam_cg_config *cfg = &cg->eff[n];
+			u8 min = 0, bound = 100;
+
+			if (up) {
+				mpam_cg_config_copy(cls, cfg, &up->eff[n]);
+				bound = cfg->pct[MPAM_CG_BW_MIN];
+			} else {
+				mpam_cg_config_init(cls, cfg);
+			}
+			if (all) {
+				mpam_val_merge(&own, all, mpam_cg_line(cg, cls, i));
+				ok &= mpam_cg_config_narrow(cls, cfg, &own);
+				if (own.set & BIT(MPAM_CG_BW_MIN))
+					min = own.pct[MPAM_CG_BW_MIN];
+			}
+			/* A minimum is bounded by the ancestors' and the maximum. */
+			cfg->pct[MPAM_CG_BW_MIN] = min3(min, bound,
+							cfg->pct[MPAM_CG_BW_MAX]);
+		}
+	}
+	return ok;
+}
+
+static int mpam_cg_apply(struct mpam_cg *cg)
+{
+	struct mpam_cg_class *cls;
+	unsigned int i, n = 0;
+	int err;
+
+	for_each_mpam_class(cls) {
+		for (i = 0; i < cls->nr_comps; i++, n++) {
+			err = mpam_cg_prov->ops->apply(cls, i, cg->own_id,
+						       &cg->eff[n]);
+			if (err)
+				return err;
+		}
+	}
+	return 0;
+}
+
+/* --- events -------------------------------------------------------------- */
+
+static void mpam_cg_event(struct mpam_cg *cg, enum mpam_cg_event ev)
+{
+	struct mpam_cg *pos;
+
+	if (mpam_cg_is_root(cg))
+		return;
+	atomic64_inc(&cg->events_local[ev]);
+	cgroup_file_notify(&cg->events_local_file);
+	for (pos = cg; !mpam_cg_is_root(pos); pos = parent_mpam(pos)) {
+		atomic64_inc(&pos->events[ev]);
+		cgroup_file_notify(&pos->events_file);
+	}
+}
+
+/* --- labels, partitions and PMGs ----------------------------------------- */
+
+static unsigned long *mpam_pmg_map(u16 partid)
+{
+	return mpam_cg_pmgs + partid * BITS_TO_LONGS(mpam_cg_prov->nr_pmgs);
+}
+
+/* Give @task the label of @cg; note its CPU if it is running. */
+static void mpam_cg_label_task(struct task_struct *task, struct mpam_cg *cg)
+{
+	mpam_cg_prov->ops->set_label(task, cg->partid, cg->pmg);
+	/* Pairs with the barrier of the context switch. */
+	smp_mb();
+	if (task_curr(task))
+		cpumask_set_cpu(task_cpu(task), &mpam_cg_ipi_mask);
+}
+
+static void mpam_cg_label_tasks(struct mpam_cg *cg)
+{
+	struct css_task_iter it;
+	struct task_struct *task;
+
+	/* The cgroups the KUnit tests make up have no tasks. */
+	if (IS_ENABLED(CONFIG_CGROUP_MPAM_KUNIT_TEST) && !cg->css.cgroup)
+		return;
+	css_task_iter_start(&cg->css, 0, &it);
+	while ((task = css_task_iter_next(&it)))
+		mpam_cg_label_task(task, cg);
+	css_task_iter_end(&it);
+}
+
+/* Make the CPUs that run relabelled tasks load the new labels. */
+static void mpam_cg_sync_cpus(void)
+{
+	if (cpumask_empty(&mpam_cg_ipi_mask))
+		return;
+	on_each_cpu_mask(&mpam_cg_ipi_mask, mpam_cg_prov->ops->sync_cpu,
+			 NULL, true);
+	cpumask_clear(&mpam_cg_ipi_mask);
+}
+
+static void mpam_cg_put_pmg(struct mpam_cg *cg)
+{
+	if (cg->own_pmg)
+		clear_bit(cg->pmg, mpam_pmg_map(cg->partid));
+	cg->own_pmg = false;
+}
+
+/*
+ * Settle the partition and PMG of @cg from its own state and its parent's,
+ * and relabel its tasks if its label changed.  A cgroup that owns a
+ * partition monitors through PMG 0 of it; any other gets a free PMG of the
+ * partition it runs in, or shares its parent's.
+ */
+static void mpam_cg_settle(struct mpam_cg *cg)
+{
+	struct mpam_cg *parent = parent_mpam(cg);
+	u16 partid = cg->own_partid ? cg->own_id : parent->partid;
+	unsigned long *map;
+	u32 label;
+	int pmg;
+
+	if (cg->own_pmg && cg->partid == partid)
+		goto label;
+	mpam_cg_put_pmg(cg);
+	cg->partid = partid;
+	map = mpam_pmg_map(partid);
+	if (cg->own_partid) {
+		pmg = 0;
+	} else {
+		pmg = find_next_zero_bit(map, mpam_cg_prov->nr_pmgs, 1);
+		if (pmg >= mpam_cg_prov->nr_pmgs)
+			pmg = -1;
+	}
+	if (pmg >= 0) {
+		set_bit(pmg, map);
+		cg->own_pmg = true;
+		cg->pmg = pmg;
+	} else {
+		cg->pmg = parent->pmg;
+		mpam_cg_event(cg, MPAM_CG_EV_NO_PMG);
+	}
+label:
+	if (!cg->own_pmg)
+		cg->pmg = parent->pmg;
+	label = MPAM_CG_LABEL(cg->partid, cg->pmg);
+	if (label != cg->label) {
+		WRITE_ONCE(cg->label, label);
+		/* Order the label before fork's second look, see mpam_cg_fork(). */
+		smp_mb();
+		mpam_cg_label_tasks(cg);
+	}
+}
+
+/*
+ * Settle every online cgroup of @cg's subtree that runs in a partition
+ * @cg's change may move it out of, @cg included.  Subtrees below cgroups
+ * that own a partition are left alone.
+ */
+static void mpam_cg_settle_subtree(struct mpam_cg *cg)
+{
+	struct cgroup_subsys_state *pos;
+
+	mpam_cg_settle(cg);
+	rcu_read_lock();
+	css_for_each_descendant_pre(pos, &cg->css) {
+		struct mpam_cg *d = css_mpam(pos);
+
+		if (d == cg)
+			continue;
+		if (!READ_ONCE(d->online)) {
+			pos = css_rightmost_descendant(pos);
+			continue;
+		}
+		if (d->own_partid) {
+			/* Its partition is its own; only its PMG may follow. */
+			pos = css_rightmost_descendant(pos);
+			continue;
+		}
+		mpam_cg_settle(d);
+	}
+	rcu_read_unlock();
+}
+
+/*
+ * Recompute and program the effective settings of every partition in
+ * @cg's subtree: they all depend on @cg's.  Returns the first error.
+ */
+static int mpam_cg_apply_subtree(struct mpam_cg *cg)
+{
+	struct cgroup_subsys_state *pos;
+	int err = 0;
+
+	rcu_read_lock();
+	css_for_each_descendant_pre(pos, &cg->css) {
+		struct mpam_cg *d = css_mpam(pos);
+
+		if (!READ_ONCE(d->online) && d != cg) {
+			pos = css_rightmost_descendant(pos);
+			continue;
+		}
+		if (!d->own_partid)
+			continue;
+		if (!mpam_cg_fold(d) && d == cg)
+			mpam_cg_event(d, MPAM_CG_EV_INVALID);
+		/* The provider sleeps: keep @d's css while it does. */
+		if (!css_tryget(&d->css))
+			continue;
+		rcu_read_unlock();
+		if (!err)
+			err = mpam_cg_apply(d);
+		rcu_read_lock();
+		css_put(&d->css);
+	}
+	rcu_read_unlock();
+	return err;
+}
+
+/* Program the default settings for @partid, which nobody uses any more. */
+static void mpam_cg_reset_partid(u16 partid)
+{
+	struct mpam_cg_config *eff = mpam_eff_alloc();
+	struct mpam_cg_class *cls;
+	unsigned int i, n = 0;
+
+	if (!eff) {
+		pr_warn_once("no memory to reset PARTID %u\n", partid);
+		return;
+	}
+	for_each_mpam_class(cls) {
+		for (i = 0; i < cls->nr_comps; i++, n++)
+			mpam_cg_prov->ops->apply(cls, i, partid, &eff[n]);
+	}
+	kfree(eff);
+}
+
+/* --- setting files ------------------------------------------------------- */
+
+static struct mpam_cg_class *mpam_find_class(const char *name)
+{
+	struct mpam_cg_class *cls;
+
+	for_each_mpam_class(cls) {
+		if (!strcmp(cls->name, name))
+			return cls;
+	}
+	return NULL;
+}
+
+static int mpam_find_comp(struct mpam_cg_class *cls, const char *id)
+{
+	unsigned int i;
+	u32 val;
+
+	if (kstrtou32(id, 10, &val))
+		return -EINVAL;
+	for (i = 0; i < cls->nr_comps; i++) {
+		if (cls->comp_ids[i] == val)
+			return i;
+	}
+	return -EINVAL;
+}
+
+/* A parsed write to a setting file. */
+struct mpam_cg_req {
+	struct mpam_cg_class *cls;
+	int comp;			/* -1: the class-wide line */
+	bool remove;			/* "default": drop the line's value */
+	u8 pct;
+	unsigned long *portion;		/* scratch, cls->portions wide */
+};
+
+static int mpam_parse_portion(struct mpam_cg_class *cls, const char *s,
+			      unsigned long *bits)
+{
+	unsigned int first, last;
+
+	if (!strcmp(s, "max")) {
+		bitmap_fill(bits, cls->portions);
+		return 0;
+	}
+	if (bitmap_parse(s, strlen(s), bits, cls->portions))
+		return -EINVAL;
+	if (bitmap_empty(bits, cls->portions))
+		return -EINVAL;
+	if (cls->contiguous) {
+		first = find_first_bit(bits, cls->portions);
+		last = find_last_bit(bits, cls->portions);
+		if (bitmap_weight(bits, cls->portions) != last - first + 1)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+static int mpam_parse_pct(int ctrl, const char *s, u8 *pct)
+{
+	if (!strcmp(s, "max")) {
+		*pct = 100;
+		return 0;
+	}
+	if (kstrtou8(s, 10, pct))
+		return -EINVAL;
+	if (*pct < mpam_pct_lowest(ctrl) || *pct > 100)
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * Parse "<class>[:<id>] <value>" for @ctrl into @req, whose ->portion
+ * points to a bitmap wide enough for any class.  Changes nothing.
+ */
+static int mpam_parse_line(int ctrl, char *buf, struct mpam_cg_req *req)
+{
+	char *key, *val, *id;
+	int comp = -1;
+
+	buf = strstrip(buf);
+	key = strsep(&buf, " \t");
+	val = buf ? skip_spaces(buf) : NULL;
+	if (!key || !*key || !val || !*val || strpbrk(val, " \t\n"))
+		return -EINVAL;
+
+	id = strchr(key, ':');
+	if (id)
+		*id++ = '\0';
+	req->cls = mpam_find_class(key);
+	if (!req->cls || !mpam_class_has(req->cls, ctrl))
+		return -EINVAL;
+	if (id) {
+		comp = mpam_find_comp(req->cls, id);
+		if (comp < 0)
+			return comp;
+	}
+	req->comp = comp;
+	req->remove = !strcmp(val, "default");
+	if (req->remove)
+		return 0;
+	if (ctrl == MPAM_CG_PORTION)
+		return mpam_parse_portion(req->cls, val, req->portion);
+	return mpam_parse_pct(ctrl, val, &req->pct);
+}
+
+/* Does @val of @cls hold the unrestricted value of @ctrl? */
+static bool mpam_val_unrestricted(struct mpam_cg_class *cls,
+				  struct mpam_cg_val *val, int ctrl)
+{
+	if (ctrl == MPAM_CG_PORTION)
+		return bitmap_full(val->portion, cls->portions);
+	return val->pct[ctrl] == mpam_pct_unrestricted(ctrl);
+}
+
+/*
+ * Store @req in @line.  A class-wide line holding the unrestricted value
+ * is the same as no line.  Returns the change in the number of controls
+ * set.
+ */
+static int mpam_line_store(int ctrl, struct mpam_cg_req *req,
+			   struct mpam_cg_val *line)
+{
+	bool was = line->set & BIT(ctrl);
+
+	if (ctrl == MPAM_CG_PORTION && !req->remove)
+		bitmap_copy(line->portion, req->portion, req->cls->portions);
+	else if (!req->remove)
+		line->pct[ctrl] = req->pct;
+
+	if (req->remove || (req->comp < 0 &&
+			    mpam_val_unrestricted(req->cls, line, ctrl)))
+		line->set &= ~BIT(ctrl);
+	else
+		line->set |= BIT(ctrl);
+	return !!(line->set & BIT(ctrl)) - was;
+}
+
+/* Allocate what a write to @cls of @cg may need.  Changes nothing visible. */
+static int mpam_cg_prepare(struct mpam_cg *cg, struct mpam_cg_class *cls)
+{
+	if (!cg->lines) {
+		cg->lines = kcalloc(mpam_cg_nr_classes, sizeof(*cg->lines),
+				    GFP_KERNEL);
+		if (!cg->lines)
+			return -ENOMEM;
+	}
+	if (!cg->lines[cls->index]) {
+		cg->lines[cls->index] = mpam_lines_alloc(cls);
+		if (!cg->lines[cls->index])
+			return -ENOMEM;
+	}
+	if (!cg->eff) {
+		cg->eff = mpam_eff_alloc();
+		if (!cg->eff)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * Give @cg a partition of its own (@gain) or take it back: relabel the
+ * subtree that runs in it.  When gaining, the hardware is programmed for
+ * the new PARTID before any task runs with it; when losing, the PARTID is
+ * reset and freed after no task runs with it any more.
+ */
+static void mpam_cg_repartition(struct mpam_cg *cg, bool gain)
+{
+	cg->own_partid = gain;
+	mpam_cg_settle_subtree(cg);
+	mpam_cg_sync_cpus();
+	if (!gain) {
+		mpam_cg_reset_partid(cg->own_id);
+		ida_free(&mpam_cg_partids, cg->own_id);
+	}
+}
+
+static int mpam_cg_write(struct mpam_cg *cg, int ctrl, char *buf)
+{
+	struct mpam_cg_val *line, saved;
+	unsigned long *scratch, *saved_portion;
+	struct mpam_cg_req req = {};
+	bool root = mpam_cg_is_root(cg);
+	int partid = -1, delta, err;
+	size_t longs;
+
+	cpus_read_lock();
+	mutex_lock(&mpam_cg_mutex);
+	err = -ENODEV;
+	if (!mpam_cg_prov)
+		goto out_unlock;
+
+	err = -ENOMEM;
+	longs = BITS_TO_LONGS(mpam_cg_max_portions);
+	scratch = kcalloc(2 * longs, sizeof(unsigned long), GFP_KERNEL);
+	if (!scratch)
+		goto out_unlock;
+	req.portion = scratch;
+	saved_portion = scratch + longs;
+
+	err = mpam_parse_line(ctrl, buf, &req);
+	if (err)
+		goto out_free;
+	err = mpam_cg_prepare(cg, req.cls);
+	if (err)
+		goto out_free;
+
+	line = mpam_cg_line(cg, req.cls, req.comp);
+	saved = *line;
+	bitmap_copy(saved_portion, line->portion, req.cls->portions);
+
+	delta = mpam_line_store(ctrl, &req, line);
+	if (!root && !cg->nr_set && delta > 0) {
+		partid = ida_alloc_range(&mpam_cg_partids, 1,
+					 mpam_cg_prov->nr_partids - 1,
+					 GFP_KERNEL);
+		if (partid < 0) {
+			err = partid;
+			if (err == -ENOSPC)
+				mpam_cg_event(cg, MPAM_CG_EV_NOSPC);
+			goto out_restore;
+		}
+		/* Owned for the fold, but no task runs in it yet. */
+		cg->own_partid = true;
+		cg->own_id = partid;
+	}
+	cg->nr_set += delta;
+
+	/* Program the hardware first, then move tasks into a new partition. */
+	err = mpam_cg_apply_subtree(cg);
+	if (err)
+		goto out_undo;
+	if (partid >= 0)
+		mpam_cg_repartition(cg, true);
+	else if (!root && !cg->nr_set)
+		mpam_cg_repartition(cg, false);
+	err = 0;
+	goto out_free;
+
+out_undo:
+	cg->nr_set -= delta;
+	if (partid >= 0) {
+		cg->own_partid = false;
+		mpam_cg_reset_partid(partid);
+		ida_free(&mpam_cg_partids, partid);
+	}
+	*line = saved;
+	bitmap_copy(line->portion, saved_portion, req.cls->portions);
+	mpam_cg_apply_subtree(cg);
+	goto out_free;
+out_restore:
+	*line = saved;
+	bitmap_copy(line->portion, saved_portion, req.cls->portions);
+out_free:
+	kfree(scratch);
+out_unlock:
+	mutex_unlock(&mpam_cg_mutex);
+	cpus_read_unlock();
+	return err;
+}
+
+static ssize_t mpam_setting_write(struct kernfs_open_file *of, char *buf,
+				  size_t nbytes, loff_t off)
+{
+	int err = mpam_cg_write(css_mpam(of_css(of)), of_cft(of)->private, buf);
+
+	return err ?: nbytes;
+}
+
+static void mpam_print_val(struct seq_file *sf, struct mpam_cg_class *cls,
+			   int ctrl, struct mpam_cg_val *val)
+{
+	if (!val || !(val->set & BIT(ctrl)))
+		seq_puts(sf, ctrl == MPAM_CG_BW_MIN ? "0\n" : "max\n");
+	else if (ctrl == MPAM_CG_PORTION)
+		seq_printf(sf, "%*pb\n", cls->portions, val->portion);
+	else
+		seq_printf(sf, "%u\n", val->pct[ctrl]);
+}
+
+static int mpam_setting_show(struct seq_file *sf, void *v)
+{
+	struct mpam_cg *cg = css_mpam(seq_css(sf));
+	int ctrl = seq_cft(sf)->private;
+	struct mpam_cg_class *cls;
+	struct mpam_cg_val *val;
+	unsigned int i;
+
+	mutex_lock(&mpam_cg_mutex);
+	if (!mpam_cg_prov)
+		goto out;
+	for_each_mpam_class(cls) {
+		if (!mpam_class_has(cls, ctrl))
+			continue;
+		seq_printf(sf, "%s ", cls->name);
+		mpam_print_val(sf, cls, ctrl, mpam_cg_line(cg, cls, -1));
+		for (i = 0; i < cls->nr_comps; i++) {
+			val = mpam_cg_line(cg, cls, i);
+			if (!val || !(val->set & BIT(ctrl)))
+				continue;
+			seq_printf(sf, "%s:%u ", cls->name, cls->comp_ids[i]);
+			mpam_print_val(sf, cls, ctrl, val);
+		}
+	}
+out:
+	mutex_unlock(&mpam_cg_mutex);
+	return 0;
+}
+
+/* --- read-only files ----------------------------------------------------- */
+
+static void mpam_print_config(struct seq_file *sf, struct mpam_cg_class *cls,
+			      const struct mpam_cg_config *cfg)
+{
+	static const char * const names[MPAM_CG_NR_CTRLS] = {
+		[MPAM_CG_CMAX] = "max",
+		[MPAM_CG_BW_MAX] = "bw.max",
+		[MPAM_CG_BW_MIN] = "bw.min",
+	};
+	int i;
+
+	if (mpam_class_has(cls, MPAM_CG_PORTION))
+		seq_printf(sf, " portion=%*pb", cls->portions, cfg->portion);
+	for (i = 0; i < MPAM_CG_NR_CTRLS; i++) {
+		if (mpam_ctrl_is_pct(i) && mpam_class_has(cls, i))
+			seq_printf(sf, " %s=%u", names[i], cfg->pct[i]);
+	}
+	seq_putc(sf, '\n');
+}
+
+static int mpam_partition_show(struct seq_file *sf, void *v)
+{
+	struct mpam_cg *cg = css_mpam(seq_css(sf)), *owner;
+	struct mpam_cg_class *cls;
+	unsigned int i, n = 0;
+
+	mutex_lock(&mpam_cg_mutex);
+	if (!mpam_cg_prov)
+		goto out;
+	owner = mpam_cg_owner(cg);
+	seq_printf(sf, "partid %u\npmg %u\nmode %s\n", cg->partid, cg->pmg,
+		   cg->own_partid ? "own" :
+		   mpam_cg_is_root(owner) ? "default" : "shared");
+	for_each_mpam_class(cls) {
+		for (i = 0; i < cls->nr_comps; i++, n++) {
+			seq_printf(sf, "%s:%u", cls->name, cls->comp_ids[i]);
+			mpam_print_config(sf, cls, &owner->eff[n]);
+		}
+	}
+out:
+	mutex_unlock(&mpam_cg_mutex);
+	return 0;
+}
+
+/*
+ * Add the monitor @mon of component @comp over every monitoring identity
+ * of @cg's subtree to *@sum.  Returns -EBUSY if some identity has no
+ * hardware monitor, or another error of the provider.
+ */
+static int mpam_cg_read_mon(struct mpam_cg *cg, struct mpam_cg_class *cls,
+			    unsigned int comp, enum mpam_cg_mon mon, u64 *sum)
+{
+	const struct mpam_cg_ops *ops = mpam_cg_prov->ops;
+	struct cgroup_subsys_state *pos;
+	int err = 0;
+	u64 val;
+
+	*sum = 0;
+	rcu_read_lock();
+	css_for_each_descendant_pre(pos, &cg->css) {
+		struct mpam_cg *d = css_mpam(pos);
+		bool whole;
+
+		if (!d->online && d != cg) {
+			pos = css_rightmost_descendant(pos);
+			continue;
+		}
+		/*
+		 * A partition is read whole, any PMG; within a partition
+		 * owned further up, each PMG of the subtree once.
+		 */
+		if (d != cg && !d->own_partid && (cg->own_partid || !d->own_pmg))
+			continue;
+		whole = d->own_partid;
+		if (!css_tryget(&d->css))
+			continue;
+		rcu_read_unlock();
+		err = ops->read_mon(cls, comp, mon, d->partid, d->pmg, !whole,
+				    &val);
+		rcu_read_lock();
+		css_put(&d->css);
+		if (err)
+			break;
+		*sum += val;
+		if (whole && d != cg)
+			pos = css_rightmost_descendant(pos);
+	}
+	rcu_read_unlock();
+	return err;
+}
+
+static int mpam_stat_show(struct seq_file *sf, void *v)
+{
+	static const char * const names[MPAM_CG_NR_MONS] = {
+		[MPAM_CG_MON_OCCUPANCY] = "occupancy",
+		[MPAM_CG_MON_BYTES] = "bytes",
+	};
+	struct mpam_cg *cg = css_mpam(seq_css(sf));
+	struct mpam_cg_class *cls;
+	unsigned int i;
+	int mon, err = 0;
+	u64 val;
+
+	mutex_lock(&mpam_cg_mutex);
+	if (!mpam_cg_prov)
+		goto out;
+	for_each_mpam_class(cls) {
+		if (!cls->mons[MPAM_CG_MON_OCCUPANCY] &&
+		    !cls->mons[MPAM_CG_MON_BYTES])
+			continue;
+		for (i = 0; i < cls->nr_comps; i++) {
+			seq_printf(sf, "%s:%u", cls->name, cls->comp_ids[i]);
+			for (mon = 0; mon < MPAM_CG_NR_MONS; mon++) {
+				if (!cls->mons[mon])
+					continue;
+				seq_printf(sf, " %s=", names[mon]);
+				if (!cg->own_pmg) {
+					seq_puts(sf, "shared");
+					continue;
+				}
+				err = mpam_cg_read_mon(cg, cls, i, mon, &val);
+				if (err == -EBUSY) {
+					mpam_cg_event(cg, MPAM_CG_EV_NO_MONITOR);
+					seq_puts(sf, "unassigned");
+					err = 0;
+					continue;
+				}
+				if (err)
+					goto out;
+				seq_printf(sf, "%llu", val);
+			}
+			seq_putc(sf, '\n');
+		}
+	}
+out:
+	mutex_unlock(&mpam_cg_mutex);
+	return err;
+}
+
+static void mpam_events_print(struct seq_file *sf, atomic64_t *events)
+{
+	int i;
+
+	for (i = 0; i < MPAM_CG_NR_EVENTS; i++)
+		seq_printf(sf, "%s %lld\n", mpam_cg_event_names[i],
+			   (s64)atomic64_read(&events[i]));
+}
+
+static int mpam_events_show(struct seq_file *sf, void *v)
+{
+	mpam_events_print(sf, css_mpam(seq_css(sf))->events);
+	return 0;
+}
+
+static int mpam_events_local_show(struct seq_file *sf, void *v)
+{
+	mpam_events_print(sf, css_mpam(seq_css(sf))->events_local);
+	return 0;
+}
+
+static int mpam_capacity_show(struct seq_file *sf, void *v)
+{
+	struct mpam_cg_class *cls;
+	unsigned int i, used;
+
+	mutex_lock(&mpam_cg_mutex);
+	if (!mpam_cg_prov)
+		goto out;
+	used = 1;
+	for (i = 1; i < mpam_cg_prov->nr_partids; i++)
+		used += test_bit(0, mpam_pmg_map(i));
+	seq_printf(sf, "ids partids=%u pmgs=%u partids_used=%u\n",
+		   mpam_cg_prov->nr_partids, mpam_cg_prov->nr_pmgs, used);
+	for_each_mpam_class(cls) {
+		for (i = 0; i < cls->nr_comps; i++) {
+			seq_printf(sf, "%s:%u", cls->name, cls->comp_ids[i]);
+			if (mpam_class_has(cls, MPAM_CG_PORTION))
+				seq_printf(sf, " portions=%u", cls->portions);
+			seq_printf(sf, " cmax=%d bw.max=%d bw.min=%d csu=%u mbwu=%u\n",
+				   mpam_class_has(cls, MPAM_CG_CMAX),
+				   mpam_class_has(cls, MPAM_CG_BW_MAX),
+				   mpam_class_has(cls, MPAM_CG_BW_MIN),
+				   cls->mons[MPAM_CG_MON_OCCUPANCY],
+				   cls->mons[MPAM_CG_MON_BYTES]);
+		}
+	}
+out:
+	mutex_unlock(&mpam_cg_mutex);
+	return 0;
+}
+
+static struct cftype mpam_cg_files[] = {
+	{
+		.name = "cache.portion",
+		.private = MPAM_CG_PORTION,
+		.seq_show = mpam_setting_show,
+		.write = mpam_setting_write,
+	},
+	{
+		.name = "cache.max",
+		.private = MPAM_CG_CMAX,
+		.seq_show = mpam_setting_show,
+		.write = mpam_setting_write,
+	},
+	{
+		.name = "bw.max",
+		.private = MPAM_CG_BW_MAX,
+		.seq_show = mpam_setting_show,
+		.write = mpam_setting_write,
+	},
+	{
+		.name = "bw.min",
+		.private = MPAM_CG_BW_MIN,
+		.seq_show = mpam_setting_show,
+		.write = mpam_setting_write,
+	},
+	{
+		.name = "partition",
+		.flags = CFTYPE_NOT_ON_ROOT,
+		.seq_show = mpam_partition_show,
+	},
+	{
+		.name = "stat",
+		.flags = CFTYPE_NOT_ON_ROOT,
+		.seq_show = mpam_stat_show,
+	},
+	{
+		.name = "events",
+		.flags = CFTYPE_NOT_ON_ROOT,
+		.file_offset = offsetof(struct mpam_cg, events_file),
+		.seq_show = mpam_events_show,
+	},
+	{
+		.name = "events.local",
+		.flags = CFTYPE_NOT_ON_ROOT,
+		.file_offset = offsetof(struct mpam_cg, events_local_file),
+		.seq_show = mpam_events_local_show,
+	},
+	{
+		.name = "capacity",
+		.flags = CFTYPE_ONLY_ON_ROOT,
+		.seq_show = mpam_capacity_show,
+	},
+	{ }	/* terminate */
+};
+
+/* --- cgroup callbacks ---------------------------------------------------- */
+
+static struct cgroup_subsys_state *
+mpam_css_alloc(struct cgroup_subsys_state *parent_css)
+{
+	struct mpam_cg *cg;
+
+	cg = kzalloc_obj(*cg);
+	if (!cg)
+		return ERR_PTR(-ENOMEM);
+	if (!parent_css)
+		cg->own_partid = true;	/* the default partition, 0 */
+	return &cg->css;
+}
+
+static int mpam_css_online(struct cgroup_subsys_state *css)
+{
+	struct mpam_cg *cg = css_mpam(css);
+
+	mutex_lock(&mpam_cg_mutex);
+	WRITE_ONCE(cg->online, true);
+	if (mpam_cg_prov && !mpam_cg_is_root(cg)) {
+		cg->partid = parent_mpam(cg)->partid;
+		mpam_cg_settle(cg);
+		/* A new cgroup has no tasks yet: nothing to interrupt. */
+		cpumask_clear(&mpam_cg_ipi_mask);
+	}
+	mutex_unlock(&mpam_cg_mutex);
+	return 0;
+}
+
+static void mpam_css_offline(struct cgroup_subsys_state *css)
+{
+	struct mpam_cg *cg = css_mpam(css);
+
+	cpus_read_lock();
+	mutex_lock(&mpam_cg_mutex);
+	WRITE_ONCE(cg->online, false);
+	if (mpam_cg_prov) {
+		mpam_cg_put_pmg(cg);
+		if (cg->own_partid) {
+			cg->own_partid = false;
+			mpam_cg_reset_partid(cg->own_id);
+			ida_free(&mpam_cg_partids, cg->own_id);
+		}
+	}
+	mpam_cg_free_lines(cg);
+	kfree(cg->eff);
+	cg->eff = NULL;
+	mutex_unlock(&mpam_cg_mutex);
+	cpus_read_unlock();
+}
+
+static void mpam_css_free(struct cgroup_subsys_state *css)
+{
+	struct mpam_cg *cg = css_mpam(css);
+
+	mpam_cg_free_lines(cg);
+	kfree(cg->eff);
+	kfree(cg);
+}
+
+static void mpam_attach(struct cgroup_taskset *tset)
+{
+	struct cgroup_subsys_state *css;
+	struct task_struct *task;
+
+	mutex_lock(&mpam_cg_mutex);
+	if (mpam_cg_prov) {
+		cgroup_taskset_for_each(task, css, tset)
+			mpam_cg_label_task(task, css_mpam(css));
+		mpam_cg_sync_cpus();
+	}
+	mutex_unlock(&mpam_cg_mutex);
+}
+
+/*
+ * Label a new task, CLONE_INTO_CGROUP included, without the mutex: it is
+ * already on its cgroup's task list, so a relabel either sees it or
+ * changed the label before the second look below.
+ */
+static void mpam_fork(struct task_struct *task)
+{
+	const struct mpam_cg_ops *ops;
+	struct mpam_cg *cg;
+	u32 label;
+
+	rcu_read_lock();
+	ops = READ_ONCE(mpam_cg_fork_ops);
+	cg = css_mpam(task_css(task, mpam_cgrp_id));
+	if (ops) {
+		do {
+			label = READ_ONCE(cg->label);
+			ops->set_label(task, MPAM_CG_LABEL_PARTID(label),
+				       MPAM_CG_LABEL_PMG(label));
+			/* Store the task's label before looking again. */
+			smp_mb();
+		} while (READ_ONCE(cg->label) != label);
+	}
+	rcu_read_unlock();
+}
+
+struct cgroup_subsys mpam_cgrp_subsys = {
+	.css_alloc	= mpam_css_alloc,
+	.css_online	= mpam_css_online,
+	.css_offline	= mpam_css_offline,
+	.css_free	= mpam_css_free,
+	.attach		= mpam_attach,
+	.fork		= mpam_fork,
+	.dfl_cftypes	= mpam_cg_files,
+	.legacy_cftypes	= mpam_cg_files,
+	.threaded	= true,
+};
+
+/* --- providers ----------------------------------------------------------- */
+
+static struct mpam_cg *mpam_cg_root(void)
+{
+	return css_mpam(init_css_set.subsys[mpam_cgrp_id]);
+}
+
+/**
+ * mpam_cgroup_register() - put hardware behind the controller
+ * @prov: the provider, its classes on @prov->classes
+ *
+ * From now on the controller's files show and program @prov's classes,
+ * and every task is labelled through @prov->ops.  There is one provider
+ * at a time.  @prov and its classes must stay until
+ * mpam_cgroup_unregister(), and @prov->ops for ever.
+ *
+ * Return: 0, -EBUSY if there is a provider, -EINVAL if @prov makes no
+ * sense, -ENOMEM.
+ */
+int mpam_cgroup_register(struct mpam_cg_provider *prov)
+{
+	struct cgroup_subsys_state *pos;
+	struct mpam_cg_class *cls;
+	struct mpam_cg *root = mpam_cg_root();
+	unsigned int index = 0, comps = 0, portions = 0;
+	int err = 0;
+
+	if (!prov->nr_partids || !prov->nr_pmgs || prov->nr_pmgs > 256 ||
+	    !prov->ops || !prov->ops->apply || !prov->ops->read_mon ||
+	    !prov->ops->set_label || !prov->ops->sync_cpu)
+		return -EINVAL;
+	list_for_each_entry(cls, &prov->classes, node) {
+		if (!cls->name || !cls->nr_comps || !cls->comp_ids ||
+		    (mpam_class_has(cls, MPAM_CG_PORTION) && !cls->portions))
+			return -EINVAL;
+	}
+
+	cpus_read_lock();
+	mutex_lock(&mpam_cg_mutex);
+	if (mpam_cg_prov) {
+		err = -EBUSY;
+		goto out;
+	}
+	list_for_each_entry(cls, &prov->classes, node) {
+		cls->index = index++;
+		comps += cls->nr_comps;
+		portions = max(portions, cls->portions);
+	}
+	mpam_cg_pmgs = kcalloc(prov->nr_partids * BITS_TO_LONGS(prov->nr_pmgs),
+			       sizeof(unsigned long), GFP_KERNEL);
+	if (!mpam_cg_pmgs) {
+		err = -ENOMEM;
+		goto out;
+	}
+	mpam_cg_prov = prov;
+	mpam_cg_nr_classes = index;
+	mpam_cg_nr_comps = comps;
+	mpam_cg_max_portions = portions;
+	root->eff = mpam_eff_alloc();
+	if (!root->eff) {
+		mpam_cg_prov = NULL;
+		kfree(mpam_cg_pmgs);
+		err = -ENOMEM;
+		goto out;
+	}
+
+	/* The root runs in the default partition, monitored through PMG 0. */
+	root->own_id = 0;
+	root->partid = 0;
+	root->pmg = 0;
+	root->own_pmg = true;
+	set_bit(0, mpam_pmg_map(0));
+
+	rcu_read_lock();
+	css_for_each_descendant_pre(pos, &root->css) {
+		struct mpam_cg *cg = css_mpam(pos);
+
+		if (cg != root && READ_ONCE(cg->online))
+			mpam_cg_settle(cg);
+	}
+	rcu_read_unlock();
+	mpam_cg_sync_cpus();
+	WRITE_ONCE(mpam_cg_fork_ops, prov->ops);
+	pr_info("%u PARTIDs, %u PMGs, %u classes\n", prov->nr_partids,
+		prov->nr_pmgs, index);
+out:
+	mutex_unlock(&mpam_cg_mutex);
+	cpus_read_unlock();
+	return err;
+}
+
+/**
+ * mpam_cgroup_unregister() - take the hardware away from the controller
+ * @prov: the provider that registered
+ *
+ * Every setting is dropped, every PARTID freed and every task labelled
+ * with the default partition again.  The hardware itself is the
+ * provider's to reset.
+ */
+void mpam_cgroup_unregister(struct mpam_cg_provider *prov)
+{
+	struct cgroup_subsys_state *pos;
+	struct mpam_cg *root = mpam_cg_root();
+
+	cpus_read_lock();
+	mutex_lock(&mpam_cg_mutex);
+	if (mpam_cg_prov != prov)
+		goto out;
+
+	rcu_read_lock();
+	css_for_each_descendant_pre(pos, &root->css) {
+		struct mpam_cg *cg = css_mpam(pos);
+
+		mpam_cg_free_lines(cg);
+		cg->own_partid = cg == root;
+		cg->own_pmg = false;
+		cg->partid = 0;
+		cg->pmg = 0;
+		if (cg->label) {
+			WRITE_ONCE(cg->label, 0);
+			/* Pairs with the second look of mpam_fork(). */
+			smp_mb();
+			mpam_cg_label_tasks(cg);
+		}
+	}
+	rcu_read_unlock();
+	mpam_cg_sync_cpus();
+
+	rcu_read_lock();
+	css_for_each_descendant_pre(pos, &root->css) {
+		struct mpam_cg *cg = css_mpam(pos);
+
+		kfree(cg->eff);
+		cg->eff = NULL;
+	}
+	rcu_read_unlock();
+	WRITE_ONCE(mpam_cg_fork_ops, NULL);
+	ida_destroy(&mpam_cg_partids);
+	kfree(mpam_cg_pmgs);
+	mpam_cg_pmgs = NULL;
+	mpam_cg_prov = NULL;
+	pr_info("provider gone: every cgroup back in the default partition\n");
+out:
+	mutex_unlock(&mpam_cg_mutex);
+	cpus_read_unlock();
+}
+
+#ifdef CONFIG_CGROUP_MPAM_KUNIT_TEST
+#include "mpam_kunit.c"
+#endif

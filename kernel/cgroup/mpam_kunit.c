@@ -1,0 +1,429 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests of the mpam controller core, included by mpam.c.
+ *
+ * A fake provider with three classes stands in for the hardware and
+ * records what the core programs; a made-up hierarchy of struct mpam_cg
+ * (no real cgroups, no tasks) stands in for cgroups.  The tests need the
+ * controller to have no provider of its own, so they skip on a system
+ * whose MPAM hardware is registered.
+ */
+#include <kunit/test.h>
+
+#define FAKE_PARTIDS	4
+#define FAKE_PMGS	2
+
+static const u32 fake_l3_ids[] = { 0, 1 };
+static const u32 fake_l2_ids[] = { 4, 5 };
+static const u32 fake_mem_ids[] = { 0 };
+
+static struct mpam_cg_class fake_l3 = {
+	.name = "l3",
+	.ctrls = BIT(MPAM_CG_PORTION) | BIT(MPAM_CG_CMAX),
+	.portions = 8,
+	.mons = { [MPAM_CG_MON_OCCUPANCY] = 2, [MPAM_CG_MON_BYTES] = 1 },
+	.nr_comps = ARRAY_SIZE(fake_l3_ids),
+	.comp_ids = fake_l3_ids,
+};
+
+static struct mpam_cg_class fake_l2 = {
+	.name = "l2",
+	.ctrls = BIT(MPAM_CG_PORTION),
+	.portions = 36,
+	.contiguous = true,
+	.nr_comps = ARRAY_SIZE(fake_l2_ids),
+	.comp_ids = fake_l2_ids,
+};
+
+static struct mpam_cg_class fake_mem = {
+	.name = "mem",
+	.ctrls = BIT(MPAM_CG_BW_MAX) | BIT(MPAM_CG_BW_MIN),
+	.mons = { [MPAM_CG_MON_BYTES] = 1 },
+	.nr_comps = ARRAY_SIZE(fake_mem_ids),
+	.comp_ids = fake_mem_ids,
+};
+
+/* What the fake hardware holds, per class, component and PARTID. */
+struct fake_hw {
+	unsigned long portion[FAKE_PARTIDS][2][BITS_TO_LONGS(64)];
+	u8 pct[FAKE_PARTIDS][2][MPAM_CG_NR_CTRLS];
+	unsigned int applies;
+	int fail;		/* apply fails with this, if not 0 */
+};
+
+static struct fake_hw fake_hw[3];
+
+static struct fake_hw *fake_hw_of(struct mpam_cg_class *cls)
+{
+	return &fake_hw[cls->index];
+}
+
+static int fake_apply(struct mpam_cg_class *cls, unsigned int comp,
+		      u16 partid, const struct mpam_cg_config *cfg)
+{
+	struct fake_hw *hw = fake_hw_of(cls);
+
+	lockdep_assert_cpus_held();
+	if (hw->fail)
+		return hw->fail;
+	hw->applies++;
+	if (cls->portions)
+		bitmap_copy(hw->portion[partid][comp], cfg->portion,
+			    cls->portions);
+	memcpy(hw->pct[partid][comp], cfg->pct, sizeof(cfg->pct));
+	return 0;
+}
+
+/* A monitor reads as a number that says whose it is. */
+static int fake_read_mon(struct mpam_cg_class *cls, unsigned int comp,
+			 enum mpam_cg_mon mon, u16 partid, u8 pmg,
+			 bool match_pmg, u64 *val)
+{
+	if (partid == 3 && mon == MPAM_CG_MON_BYTES)
+		return -EBUSY;
+	*val = 1000 * partid + (match_pmg ? 10 * (pmg + 1) : 0);
+	return 0;
+}
+
+static unsigned int fake_labels;
+
+static void fake_set_label(struct task_struct *tsk, u16 partid, u8 pmg)
+{
+	fake_labels++;
+}
+
+static void fake_sync_cpu(void *unused)
+{
+}
+
+static const struct mpam_cg_ops fake_ops = {
+	.apply = fake_apply,
+	.read_mon = fake_read_mon,
+	.set_label = fake_set_label,
+	.sync_cpu = fake_sync_cpu,
+};
+
+static struct mpam_cg_provider fake_prov = {
+	.nr_partids = FAKE_PARTIDS,
+	.nr_pmgs = FAKE_PMGS,
+	.ops = &fake_ops,
+};
+
+/* A made-up hierarchy: root - a - b - c, and root - d. */
+struct fake_tree {
+	struct mpam_cg root, a, b, c, d;
+};
+
+static void fake_cg_init(struct mpam_cg *cg, struct mpam_cg *parent)
+{
+	INIT_LIST_HEAD(&cg->css.children);
+	INIT_LIST_HEAD(&cg->css.sibling);
+	cg->css.flags = CSS_NO_REF | CSS_ONLINE;
+	if (!parent)
+		return;
+	cg->css.parent = &parent->css;
+	list_add_tail_rcu(&cg->css.sibling, &parent->css.children);
+	mpam_css_online(&cg->css);
+}
+
+static int mpam_test_init(struct kunit *test)
+{
+	struct fake_tree *t;
+	int err;
+
+	memset(fake_hw, 0, sizeof(fake_hw));
+	fake_labels = 0;
+	INIT_LIST_HEAD(&fake_prov.classes);
+	list_add_tail(&fake_l3.node, &fake_prov.classes);
+	list_add_tail(&fake_l2.node, &fake_prov.classes);
+	list_add_tail(&fake_mem.node, &fake_prov.classes);
+	err = mpam_cgroup_register(&fake_prov);
+	if (err == -EBUSY)
+		kunit_skip(test, "a real MPAM provider is registered");
+	KUNIT_ASSERT_EQ(test, err, 0);
+
+	t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	test->priv = t;
+
+	fake_cg_init(&t->root, NULL);
+	t->root.own_partid = true;
+	t->root.own_pmg = true;
+	mutex_lock(&mpam_cg_mutex);
+	t->root.eff = mpam_eff_alloc();
+	mutex_unlock(&mpam_cg_mutex);
+	KUNIT_ASSERT_NOT_NULL(test, t->root.eff);
+	fake_cg_init(&t->a, &t->root);
+	fake_cg_init(&t->b, &t->a);
+	fake_cg_init(&t->c, &t->b);
+	fake_cg_init(&t->d, &t->root);
+	return 0;
+}
+
+static void mpam_test_exit(struct kunit *test)
+{
+	struct fake_tree *t = test->priv;
+
+	if (t) {
+		mpam_css_offline(&t->c.css);
+		mpam_css_offline(&t->b.css);
+		mpam_css_offline(&t->a.css);
+		mpam_css_offline(&t->d.css);
+		mpam_cg_free_lines(&t->root);
+		kfree(t->root.eff);
+	}
+	mpam_cgroup_unregister(&fake_prov);
+}
+
+/* Write @line to setting @ctrl of @cg, as a write() to the file would. */
+static int write_line(struct mpam_cg *cg, int ctrl, const char *line)
+{
+	char buf[64];
+
+	strscpy(buf, line, sizeof(buf));
+	return mpam_cg_write(cg, ctrl, buf);
+}
+
+static unsigned long hw_portion(struct mpam_cg_class *cls, u16 partid,
+				unsigned int comp)
+{
+	return fake_hw_of(cls)->portion[partid][comp][0];
+}
+
+static void mpam_test_parse(struct kunit *test)
+{
+	static const struct {
+		int ctrl;
+		const char *line;
+		int err;
+	} cases[] = {
+		{ MPAM_CG_PORTION, "l3 0f", 0 },
+		{ MPAM_CG_PORTION, "l3:1 f0\n", 0 },
+		{ MPAM_CG_PORTION, "  l3:1   default ", 0 },
+		{ MPAM_CG_PORTION, "l3 max", 0 },
+		{ MPAM_CG_PORTION, "l2 f,ffffffff", 0 },
+		{ MPAM_CG_PORTION, "l2 0ff0", 0 },
+		{ MPAM_CG_PORTION, "l2 0f0f", -EINVAL },	/* not contiguous */
+		{ MPAM_CG_PORTION, "l3 1ff", -EINVAL },		/* 9 bits of 8 */
+		{ MPAM_CG_PORTION, "l2 1f,ffffffff", -EINVAL },	/* 37 of 36 */
+		{ MPAM_CG_PORTION, "l3 0", -EINVAL },		/* empty */
+		{ MPAM_CG_PORTION, "l3 0g", -EINVAL },
+		{ MPAM_CG_PORTION, "l3", -EINVAL },
+		{ MPAM_CG_PORTION, "l3 ff ff", -EINVAL },
+		{ MPAM_CG_PORTION, "", -EINVAL },
+		{ MPAM_CG_PORTION, "l4 ff", -EINVAL },		/* no such class */
+		{ MPAM_CG_PORTION, "l3:2 ff", -EINVAL },	/* no such comp */
+		{ MPAM_CG_PORTION, "l3:x ff", -EINVAL },
+		{ MPAM_CG_PORTION, "l3: ff", -EINVAL },
+		{ MPAM_CG_PORTION, "mem ff", -EINVAL },		/* no portions */
+		{ MPAM_CG_CMAX, "l3 50", 0 },
+		{ MPAM_CG_CMAX, "l3 0", -EINVAL },
+		{ MPAM_CG_CMAX, "l3 101", -EINVAL },
+		{ MPAM_CG_CMAX, "l2 50", -EINVAL },		/* no cmax */
+		{ MPAM_CG_BW_MAX, "mem 1", 0 },
+		{ MPAM_CG_BW_MAX, "mem 100", 0 },
+		{ MPAM_CG_BW_MAX, "mem 0", -EINVAL },
+		{ MPAM_CG_BW_MAX, "mem -1", -EINVAL },
+		{ MPAM_CG_BW_MAX, "mem 256", -EINVAL },
+		{ MPAM_CG_BW_MIN, "mem 0", 0 },
+		{ MPAM_CG_BW_MIN, "mem:0 max", 0 },
+	};
+	DECLARE_BITMAP(bits, 64);
+	struct mpam_cg_req req = { .portion = bits };
+	char buf[64];
+	int i;
+
+	mutex_lock(&mpam_cg_mutex);
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		strscpy(buf, cases[i].line, sizeof(buf));
+		KUNIT_EXPECT_EQ_MSG(test, mpam_parse_line(cases[i].ctrl, buf, &req),
+				    cases[i].err, "line \"%s\"", cases[i].line);
+	}
+	strscpy(buf, "l3:1 f0", sizeof(buf));
+	KUNIT_EXPECT_EQ(test, mpam_parse_line(MPAM_CG_PORTION, buf, &req), 0);
+	KUNIT_EXPECT_PTR_EQ(test, req.cls, &fake_l3);
+	KUNIT_EXPECT_EQ(test, req.comp, 1);
+	KUNIT_EXPECT_EQ(test, bits[0] & 0xff, 0xf0UL);
+	mutex_unlock(&mpam_cg_mutex);
+}
+
+static void mpam_test_partid_lifetime(struct kunit *test)
+{
+	struct fake_tree *t = test->priv;
+
+	/* Nothing allocated for cgroups without settings. */
+	KUNIT_EXPECT_FALSE(test, t->a.own_partid);
+	KUNIT_EXPECT_EQ(test, t->a.partid, 0);
+
+	KUNIT_ASSERT_EQ(test, write_line(&t->a, MPAM_CG_PORTION, "l3 0f"), 0);
+	KUNIT_EXPECT_TRUE(test, t->a.own_partid);
+	KUNIT_EXPECT_NE(test, t->a.partid, 0);
+	KUNIT_EXPECT_EQ(test, t->a.pmg, 0);
+	/* The descendants without settings follow a into its partition. */
+	KUNIT_EXPECT_EQ(test, t->b.partid, t->a.partid);
+	KUNIT_EXPECT_EQ(test, t->c.partid, t->a.partid);
+	KUNIT_EXPECT_EQ(test, t->d.partid, 0);
+	/* The hardware holds the setting on both components. */
+	KUNIT_EXPECT_EQ(test, hw_portion(&fake_l3, t->a.partid, 0), 0x0fUL);
+	KUNIT_EXPECT_EQ(test, hw_portion(&fake_l3, t->a.partid, 1), 0x0fUL);
+
+	/* Writing the unrestricted value drops the line and the PARTID. */
+	KUNIT_ASSERT_EQ(test, write_line(&t->a, MPAM_CG_PORTION, "l3 max"), 0);
+	KUNIT_EXPECT_FALSE(test, t->a.own_partid);
+	KUNIT_EXPECT_EQ(test, t->a.partid, 0);
+	KUNIT_EXPECT_EQ(test, t->c.partid, 0);
+	KUNIT_EXPECT_EQ(test, t->a.nr_set, 0);
+}
+
+static void mpam_test_exhaustion(struct kunit *test)
+{
+	struct fake_tree *t = test->priv;
+	u16 freed;
+
+	/* FAKE_PARTIDS - 1 partitions besides the default one. */
+	KUNIT_ASSERT_EQ(test, write_line(&t->a, MPAM_CG_CMAX, "l3 50"), 0);
+	KUNIT_ASSERT_EQ(test, write_line(&t->b, MPAM_CG_CMAX, "l3 40"), 0);
+	KUNIT_ASSERT_EQ(test, write_line(&t->c, MPAM_CG_CMAX, "l3 30"), 0);
+	KUNIT_EXPECT_EQ(test, write_line(&t->d, MPAM_CG_CMAX, "l3 20"), -ENOSPC);
+	/* Nothing changed: no line, no partition, an event. */
+	KUNIT_EXPECT_EQ(test, t->d.nr_set, 0);
+	KUNIT_EXPECT_FALSE(test, t->d.own_partid);
+	KUNIT_EXPECT_EQ(test, t->d.partid, 0);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&t->d.events_local[MPAM_CG_EV_NOSPC]), 1);
+	KUNIT_EXPECT_EQ(test, mpam_cg_line(&t->d, &fake_l3, -1)->set, 0UL);
+
+	/* Removing a setting frees its PARTID for the next write. */
+	freed = t->b.partid;
+	KUNIT_ASSERT_EQ(test, write_line(&t->b, MPAM_CG_CMAX, "l3 default"), 0);
+	KUNIT_EXPECT_EQ(test, t->b.partid, t->a.partid);
+	KUNIT_ASSERT_EQ(test, write_line(&t->d, MPAM_CG_CMAX, "l3 20"), 0);
+	KUNIT_EXPECT_EQ(test, t->d.partid, freed);
+	/* The freed PARTID was reset before it was handed out again. */
+	KUNIT_EXPECT_EQ(test, fake_hw_of(&fake_l3)->pct[freed][0][MPAM_CG_CMAX], 20);
+}
+
+static void mpam_test_effective(struct kunit *test)
+{
+	struct fake_tree *t = test->priv;
+	u8 *pct;
+
+	KUNIT_ASSERT_EQ(test, write_line(&t->a, MPAM_CG_PORTION, "l3 3c"), 0);
+	KUNIT_ASSERT_EQ(test, write_line(&t->a, MPAM_CG_BW_MAX, "mem 50"), 0);
+	KUNIT_ASSERT_EQ(test, write_line(&t->c, MPAM_CG_PORTION, "l3 0f"), 0);
+	KUNIT_ASSERT_EQ(test, write_line(&t->c, MPAM_CG_PORTION, "l3:1 f0"), 0);
+	KUNIT_ASSERT_EQ(test, write_line(&t->c, MPAM_CG_BW_MAX, "mem 80"), 0);
+	KUNIT_ASSERT_EQ(test, write_line(&t->c, MPAM_CG_BW_MIN, "mem 70"), 0);
+
+	/* c is bounded by a, the nearest ancestor with settings. */
+	KUNIT_EXPECT_EQ(test, hw_portion(&fake_l3, t->c.partid, 0), 0x0cUL);
+	KUNIT_EXPECT_EQ(test, hw_portion(&fake_l3, t->c.partid, 1), 0x30UL);
+	pct = fake_hw_of(&fake_mem)->pct[t->c.partid][0];
+	KUNIT_EXPECT_EQ(test, pct[MPAM_CG_BW_MAX], 50);
+	/* A minimum is bounded by the ancestors' minimum, as memory.min. */
+	KUNIT_EXPECT_EQ(test, pct[MPAM_CG_BW_MIN], 0);
+	/* ... and by the effective maximum. */
+	KUNIT_ASSERT_EQ(test, write_line(&t->a, MPAM_CG_BW_MIN, "mem 60"), 0);
+	KUNIT_EXPECT_EQ(test, pct[MPAM_CG_BW_MIN], 50);
+	KUNIT_ASSERT_EQ(test, write_line(&t->a, MPAM_CG_BW_MAX, "mem max"), 0);
+	KUNIT_EXPECT_EQ(test, pct[MPAM_CG_BW_MAX], 80);
+	KUNIT_EXPECT_EQ(test, pct[MPAM_CG_BW_MIN], 60);
+
+	/* Narrowing a reaches c; a portion left empty falls back to a's. */
+	KUNIT_ASSERT_EQ(test, write_line(&t->a, MPAM_CG_PORTION, "l3 c0"), 0);
+	KUNIT_EXPECT_EQ(test, hw_portion(&fake_l3, t->c.partid, 0), 0xc0UL);
+	KUNIT_EXPECT_EQ(test, hw_portion(&fake_l3, t->c.partid, 1), 0xc0UL);
+
+	/* The root configures the default partition and bounds nobody. */
+	KUNIT_ASSERT_EQ(test, write_line(&t->root, MPAM_CG_PORTION, "l3 01"), 0);
+	KUNIT_EXPECT_EQ(test, hw_portion(&fake_l3, 0, 0), 0x01UL);
+	KUNIT_EXPECT_EQ(test, hw_portion(&fake_l3, t->a.partid, 0), 0xc0UL);
+}
+
+static void mpam_test_all_or_nothing(struct kunit *test)
+{
+	struct fake_tree *t = test->priv;
+	unsigned int applies;
+
+	KUNIT_ASSERT_EQ(test, write_line(&t->a, MPAM_CG_PORTION, "l3 0f"), 0);
+	applies = fake_hw_of(&fake_l3)->applies;
+
+	KUNIT_EXPECT_EQ(test, write_line(&t->a, MPAM_CG_PORTION, "l3 1ff"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, write_line(&t->a, MPAM_CG_PORTION, "l3:9 01"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, fake_hw_of(&fake_l3)->applies, applies);
+	KUNIT_EXPECT_EQ(test, mpam_cg_line(&t->a, &fake_l3, -1)->portion[0], 0x0fUL);
+
+	/* A provider that fails leaves the old settings in place. */
+	fake_hw_of(&fake_l3)->fail = -EIO;
+	KUNIT_EXPECT_EQ(test, write_line(&t->a, MPAM_CG_PORTION, "l3 03"), -EIO);
+	KUNIT_EXPECT_EQ(test, write_line(&t->b, MPAM_CG_PORTION, "l3 03"), -EIO);
+	fake_hw_of(&fake_l3)->fail = 0;
+	KUNIT_EXPECT_EQ(test, mpam_cg_line(&t->a, &fake_l3, -1)->portion[0], 0x0fUL);
+	KUNIT_EXPECT_FALSE(test, t->b.own_partid);
+	KUNIT_EXPECT_EQ(test, t->b.partid, t->a.partid);
+	KUNIT_EXPECT_EQ(test, t->b.nr_set, 0);
+}
+
+static void mpam_test_pmgs(struct kunit *test)
+{
+	struct fake_tree *t = test->priv;
+
+	KUNIT_ASSERT_EQ(test, write_line(&t->a, MPAM_CG_PORTION, "l3 0f"), 0);
+	/* a owns PMG 0 of its partition, b the only other, c shares b's. */
+	KUNIT_EXPECT_TRUE(test, t->a.own_pmg);
+	KUNIT_EXPECT_EQ(test, t->a.pmg, 0);
+	KUNIT_EXPECT_TRUE(test, t->b.own_pmg);
+	KUNIT_EXPECT_EQ(test, t->b.pmg, 1);
+	KUNIT_EXPECT_FALSE(test, t->c.own_pmg);
+	KUNIT_EXPECT_EQ(test, t->c.pmg, 1);
+	KUNIT_EXPECT_GE(test, atomic64_read(&t->c.events_local[MPAM_CG_EV_NO_PMG]), 1);
+	KUNIT_EXPECT_EQ(test, t->c.label, MPAM_CG_LABEL(t->a.partid, 1));
+	/* a's statistics count its whole partition, b's its own PMG. */
+	mutex_lock(&mpam_cg_mutex);
+	{
+		u64 v;
+
+		KUNIT_EXPECT_EQ(test, mpam_cg_read_mon(&t->a, &fake_l3, 0,
+						       MPAM_CG_MON_OCCUPANCY,
+						       &v), 0);
+		KUNIT_EXPECT_EQ(test, v, 1000ULL * t->a.partid);
+		KUNIT_EXPECT_EQ(test, mpam_cg_read_mon(&t->b, &fake_l3, 0,
+						       MPAM_CG_MON_OCCUPANCY,
+						       &v), 0);
+		KUNIT_EXPECT_EQ(test, v, 1000ULL * t->a.partid + 20);
+	}
+	mutex_unlock(&mpam_cg_mutex);
+}
+
+static void mpam_test_labels(struct kunit *test)
+{
+	struct fake_tree *t = test->priv;
+	u32 before = t->c.label;
+
+	KUNIT_ASSERT_EQ(test, write_line(&t->b, MPAM_CG_BW_MAX, "mem 10"), 0);
+	KUNIT_EXPECT_EQ(test, t->c.label, MPAM_CG_LABEL(t->b.partid, t->c.pmg));
+	KUNIT_EXPECT_NE(test, t->c.label, before);
+	/* Changing a setting that keeps the partition relabels nobody. */
+	before = t->c.label;
+	KUNIT_ASSERT_EQ(test, write_line(&t->b, MPAM_CG_BW_MAX, "mem 20"), 0);
+	KUNIT_EXPECT_EQ(test, t->c.label, before);
+}
+
+static struct kunit_case mpam_cgroup_test_cases[] = {
+	KUNIT_CASE(mpam_test_parse),
+	KUNIT_CASE(mpam_test_partid_lifetime),
+	KUNIT_CASE(mpam_test_exhaustion),
+	KUNIT_CASE(mpam_test_effective),
+	KUNIT_CASE(mpam_test_all_or_nothing),
+	KUNIT_CASE(mpam_test_pmgs),
+	KUNIT_CASE(mpam_test_labels),
+	{}
+};
+
+static struct kunit_suite mpam_cgroup_test_suite = {
+	.name = "mpam_cgroup",
+	.init = mpam_test_init,
+	.exit = mpam_test_exit,
+	.test_cases = mpam_cgroup_test_cases,
+};
+
+kunit_test_suites(&mpam_cgroup_test_suite);
