@@ -47,7 +47,7 @@ check: initramfs
 	@$(S)/check.sh
 
 run: initramfs
-	@$(S)/run-vm.sh $(if $(CMD),--cmd '$(subst ','\'',$(CMD))')
+	@$(S)/run-vm.sh $(if $(CMD),--cmd '$(subst ','\'',$(value CMD))')
 
 series: deps
 	@$(S)/export-series.sh
