@@ -6,9 +6,10 @@
 # path.  Needs the kernel build (for the uapi headers).
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
+lock_cache
 
 tree=$("$top/scripts/mpam/prepare-tree.sh")
-targets=${KSELFTEST_TARGETS:-mpam}
+targets=${KSELFTEST_TARGETS:-mpam cgroup}
 stage=$vmdir/initramfs
 out=$vmdir/initramfs.cpio.gz
 

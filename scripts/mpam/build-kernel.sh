@@ -8,6 +8,7 @@
 # have taken effect, so a typo or a missing dependency fails the build.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
+lock_cache
 
 tree=$("$top/scripts/mpam/prepare-tree.sh")
 mkdir -p "$kbuild"

@@ -27,3 +27,16 @@ jobs=${JOBS:-$(nproc)}
 
 die() { echo "$*" >&2; exit 1; }
 step() { echo "==> $*" >&2; }
+
+# Serialise the scripts that write the tree or the build directories: a
+# second "make" on the same cache waits for the first instead of racing it.
+lock_cache() {
+	[ -z "${MPAM_LOCKED:-}" ] || return 0
+	mkdir -p "$MPAM_CACHE"
+	exec 9> "$MPAM_CACHE/.lock"
+	if ! flock -n 9; then
+		step "waiting for another build using $MPAM_CACHE"
+		flock 9
+	fi
+	export MPAM_LOCKED=1
+}

@@ -6,6 +6,7 @@
 # With --build, also build the kernel at every patch so the series bisects.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
+lock_cache
 
 base=$("$top/scripts/mpam/fetch-base.sh")
 "$top/scripts/mpam/series.sh" check "$base"

@@ -8,6 +8,7 @@
 # rewritten, so an incremental kernel build stays incremental.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
+lock_cache
 
 base=$("$top/scripts/mpam/fetch-base.sh")
 "$top/scripts/mpam/series.sh" check "$base"
