@@ -9,14 +9,16 @@ S := scripts/mpam
 export MPAM_CACHE ?= $(HOME)/.cache/mpam-cgroup
 export KERNEL_SRC
 
-.PHONY: help deps base tree kernel initramfs kunit kselftest check run \
+.PHONY: help deps base tree kernel initramfs qemu kunit kselftest check run \
 	series series-build clean-cache
 
 help:
 	@echo 'make check         build everything and run every test (KUnit + VM kselftests)'
 	@echo 'make run [CMD=..]  boot the kernel in QEMU: a shell, or run CMD and exit with its status'
+	@echo '  PROFILE=server|kunpeng|scarce boots the emulated MPAM platform instead of plain virt'
 	@echo 'make kunit         only the KUnit suites      make kselftest   only the kselftests'
 	@echo 'make kernel        build the arm64 kernel     make initramfs   build the VM userspace'
+	@echo 'make qemu          build QEMU with the MPAM platform model (tools/testing/mpam/qemu)'
 	@echo 'make series        export the kernel patch series and checkpatch it'
 	@echo 'make series-build  build the kernel at every patch of the series'
 	@echo 'make clean-cache   remove build outputs (keeps downloads and ccache)'
@@ -43,11 +45,15 @@ kunit: initramfs
 kselftest: initramfs
 	@CHECK_JOBS=kselftest $(S)/check.sh
 
-check: initramfs
+qemu: deps
+	@tools/testing/mpam/qemu/build.sh >/dev/null
+
+check: initramfs qemu
 	@$(S)/check.sh
 
 run: initramfs
-	@$(S)/run-vm.sh $(if $(CMD),--cmd '$(subst ','\'',$(value CMD))')
+	@$(if $(PROFILE),MPAM_PROFILE=$(PROFILE)) \
+		$(S)/run-vm.sh $(if $(CMD),--cmd '$(subst ','\'',$(value CMD))')
 
 series: deps
 	@$(S)/export-series.sh

@@ -66,6 +66,14 @@ vmjob kunit true "kunit.enable=1"
 # controllers this kernel does not have.
 vmjob kselftest "cd /kselftest && ./run_kselftest.sh -c mpam -t cgroup:test_mpam"
 
+# The same kselftests on each profile of the emulated MPAM platform.
+profile() {	# name smp
+	MPAM_PROFILE=$1 MPAM_SMP=$2 vmjob "$1" \
+		"echo profile $1; cd /kselftest && ./run_kselftest.sh -c mpam -t cgroup:test_mpam"
+}
+profile server 2
+profile kunpeng 4
+
 echo
 if [ ${#failures[@]} -gt 0 ]; then
 	echo "failed: ${failures[*]} (logs in $logdir)"

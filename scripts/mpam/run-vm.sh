@@ -11,7 +11,9 @@
 # status (124 on a timeout, 125 when the VM died before CMD finished).
 # Without it, the console is a shell (leave with "poweroff -f" or Ctrl-A x).
 #
-# QEMU, MPAM_MACHINE, MPAM_CPU, MPAM_SMP, MPAM_MEM and QEMU_EXTRA change the
+# MPAM_PROFILE=server|kunpeng|scarce boots the emulated MPAM platform of
+# tools/testing/mpam/qemu (built on first use) with that profile.  QEMU,
+# MPAM_MACHINE, MPAM_CPU, MPAM_SMP, MPAM_MEM and QEMU_EXTRA change the
 # emulated machine.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
@@ -30,6 +32,10 @@ while [ $# -gt 0 ]; do
 done
 
 qemu=${QEMU:-qemu-system-aarch64}
+if [ -n "${MPAM_PROFILE:-}" ]; then
+	qemu=$("$top/tools/testing/mpam/qemu/build.sh" | tail -n 1)
+	MPAM_MACHINE=${MPAM_MACHINE:-virt,gic-version=3,mpam=$MPAM_PROFILE}
+fi
 image=$kbuild/arch/arm64/boot/Image
 initrd=$vmdir/initramfs.cpio.gz
 [ -f "$image" ] && [ -f "$initrd" ] || die "run-vm.sh: build the kernel and initramfs first (make kernel initramfs)"

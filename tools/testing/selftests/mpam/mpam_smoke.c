@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Smoke test for the MPAM test platform: the kernel under test has the
- * MPAM driver built in and a usable cgroup v2 hierarchy.
+ * MPAM driver built in and a usable cgroup v2 hierarchy, and on a platform
+ * with an ACPI MPAM table the driver probed it and enabled MPAM.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/klog.h>
 #include <sys/statfs.h>
 #include <unistd.h>
 #include <linux/magic.h>
@@ -97,6 +99,32 @@ static void test_msc_driver(void)
 		ksft_test_result_fail("%s: %s\n", MSC_DRIVER, strerror(errno));
 }
 
+/* The driver found every MSC and enabled MPAM: say how, for the log. */
+static void test_mpam_enabled(void)
+{
+	static char log[1 << 20];
+	char *line;
+	int len;
+
+	if (access(MPAM_TABLE, F_OK)) {
+		ksft_test_result_skip("no ACPI MPAM table: not an MPAM platform\n");
+		return;
+	}
+	len = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, log, sizeof(log) - 1);
+	if (len < 0) {
+		ksft_test_result_fail("klogctl: %s\n", strerror(errno));
+		return;
+	}
+	log[len] = '\0';
+	line = strstr(log, "MPAM enabled with");
+	if (!line) {
+		ksft_test_result_fail("the kernel log has no \"MPAM enabled\"\n");
+		return;
+	}
+	ksft_print_msg("%.*s\n", (int)strcspn(line, "\n"), line);
+	ksft_test_result_pass("MPAM enabled\n");
+}
+
 static void test_cgroup2_root(void)
 {
 	struct statfs sfs;
@@ -142,9 +170,10 @@ static void test_cgroup2_move(void)
 int main(void)
 {
 	ksft_print_header();
-	ksft_set_plan(4);
+	ksft_set_plan(5);
 	test_driver_built_in();
 	test_msc_driver();
+	test_mpam_enabled();
 	test_cgroup2_root();
 	test_cgroup2_move();
 	ksft_finished();
