@@ -23,6 +23,8 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../../../.." && pwd)
 cache=${MPAM_CACHE:-$HOME/.cache/mpam-cgroup}
+# The same compiler cache as the kernel's, inside the rig's cache.
+export CCACHE_DIR=${CCACHE_DIR:-$cache/ccache}
 version=${MPAM_QEMU_VERSION:-1:7.2+dfsg-7+deb12u18}
 jobs=${MPAM_JOBS:-2}
 papt=$top/scripts/mpam/papt
