@@ -77,7 +77,7 @@ struct mpam_cg_config {
  *		@cls->ctrls are meaningful.
  * @read_mon:	read monitor @mon of @partid (and @pmg if @match_pmg) on
  *		component @comp; -EBUSY when no hardware monitor can be had.
- *		May sleep.
+ *		Called with cpus_read_lock() held, may sleep.
  * @set_label:	store @partid/@pmg as the label @tsk runs with from its
  *		next context switch.  Called from any context; must not sleep.
  * @sync_cpu:	make the current task of this CPU run with its label now.

@@ -990,6 +990,8 @@ static int mpam_stat_show(struct seq_file *sf, void *v)
 	int mon, err = 0;
 	u64 val;
 
+	/* The provider may need the CPUs held: take them in the usual order. */
+	cpus_read_lock();
 	mutex_lock(&mpam_cg_mutex);
 	if (!mpam_cg_prov)
 		goto out;
@@ -1023,6 +1025,7 @@ static int mpam_stat_show(struct seq_file *sf, void *v)
 	}
 out:
 	mutex_unlock(&mpam_cg_mutex);
+	cpus_read_unlock();
 	return err;
 }
 
