@@ -28,7 +28,10 @@ echo "series: $(ls "$out" | wc -l) patches in $out, git tree in $repo"
 [ "$errors" = 0 ] || die "series: $errors patch(es) with checkpatch errors"
 
 if [ "${1:-}" = --build ]; then
-	bdir=$MPAM_CACHE/build/series-kernel
+	# Laid out as tree/ and build/kernel/ are, so that the compiler sees
+	# the same relative paths and ccache hits wherever a patch changes
+	# nothing.
+	bdir=$MPAM_CACHE/series/build/kernel
 	mkdir -p "$bdir"
 	cp "$kbuild/.config" "$bdir/.config" 2>/dev/null ||
 		die "series: make kernel first (its .config is reused)"
@@ -37,7 +40,8 @@ if [ "${1:-}" = --build ]; then
 		step "building at $(git -C "$repo" log -1 --format='%h %s' "$c")"
 		make -C "$repo" O="$bdir" -s -j"$jobs" olddefconfig >&2
 		make -C "$repo" O="$bdir" -s -j"$jobs" \
-			CC="ccache ${CROSS_COMPILE}gcc" HOSTCC="ccache gcc" Image >&2 ||
+			CC="ccache ${CROSS_COMPILE}gcc" HOSTCC="ccache gcc" \
+			Image >&2 ||
 			die "series: the kernel does not build at $c"
 	done
 	git -C "$repo" checkout -q series

@@ -27,15 +27,30 @@ base=$("$top/scripts/mpam/fetch-base.sh")
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 includes=()
+# The base path of FILE: FILE itself, or where a patch renamed it from.
+origin() {
+	local f=$1 p
+	[ ! -e "$base/$f" ] || { echo "$f"; return; }
+	for p in "$top"/patches/*.patch; do
+		grep -B1 -x -F "rename to $f" "$p" | sed -n 's/^rename from //p'
+	done | head -n 1
+}
+
 for f in "$@"; do
 	mkdir -p "$scratch/a/$(dirname "$f")" "$scratch/b/$(dirname "$f")"
-	cp "$base/$f" "$scratch/a/$f"
+	cp "$base/$(origin "$f")" "$scratch/a/$f"
 	[ -n "$checkout" ] || cp "$edit/$f" "$scratch/b/$f"
-	includes+=(--include="$f")
 done
 while read -r p; do
 	[ "$p" != "$before" ] || break
-	grep -q '^diff --git ' "$top/patches/$p" || continue
+	# Only the hunks for these files: a rename has none.
+	includes=()
+	for f in "$@"; do
+		if grep -q -x -F "+++ b/$f" "$top/patches/$p"; then
+			includes+=(--include="$f")
+		fi
+	done
+	[ ${#includes[@]} -gt 0 ] || continue
 	(cd "$scratch/a" && git apply "${includes[@]}" "$top/patches/$p") ||
 		die "mkdiff: $p does not apply"
 done < <(awk '/^[^ \t#]/ && NF { print $1 }' "$top/patches/series")

@@ -28,7 +28,9 @@ kdirs="arch block certs crypto Documentation drivers fs include init io_uring
 
 overlay_files() {
 	# shellcheck disable=SC2086
-	git -C "$top" ls-files -- $kdirs |
+	# Untracked files count too, so that new work builds before it is
+	# committed; ignored ones do not.
+	git -C "$top" ls-files --cached --others --exclude-standard -- $kdirs |
 		grep -v -e '^scripts/mpam/' -e '^tools/testing/mpam/' | sort
 }
 
@@ -51,7 +53,7 @@ check() {
 		err=1
 	done < <(comm -23 <(overlay_files) <(series_files))
 	while read -r f; do
-		echo "series: $f is listed in patches/series but not committed" >&2
+		echo "series: $f is listed in patches/series but does not exist" >&2
 		err=1
 	done < <(comm -13 <(overlay_files) <(series_files))
 	while read -r f; do
@@ -95,7 +97,7 @@ copy_files() {
 }
 
 export_series() {
-	local base=$1 out=$2 repo=$MPAM_CACHE/series/git p n=0
+	local base=$1 out=$2 repo=$MPAM_CACHE/series/tree p n=0
 	if [ ! -f "$repo/.git/mpam-base" ] ||
 	   [ "$(cat "$repo/.git/mpam-base")" != "$base" ]; then
 		step "importing the base into $repo (once)"
