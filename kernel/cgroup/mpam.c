@@ -112,8 +112,20 @@ struct mpam_cg {
 
 static DEFINE_MUTEX(mpam_cg_mutex);
 static struct mpam_cg_provider *mpam_cg_prov;
-/* mpam_cg_prov->ops for the fork path, which does not take the mutex. */
+/*
+ * mpam_cg_prov->ops for the fork path, which does not take the mutex; set
+ * once the controller is active.
+ */
 static const struct mpam_cg_ops *mpam_cg_fork_ops;
+/*
+ * While no cgroup has settings the controller labels no task and hands out
+ * no PMG, leaving MPAM to resctrl: see mpam_cg_activate().
+ */
+static bool mpam_cg_active;
+/* Partitions owned by cgroups below the root. */
+static unsigned int mpam_cg_nr_parts;
+static void mpam_cg_activate(void);
+static void mpam_cg_maybe_deactivate(void);
 static unsigned int mpam_cg_nr_classes;
 /* Components over all classes: the size of an effective-settings array. */
 static unsigned int mpam_cg_nr_comps;
@@ -749,6 +761,7 @@ static void mpam_cg_repartition(struct mpam_cg *cg, bool gain)
 	mpam_cg_settle_subtree(cg);
 	mpam_cg_sync_cpus();
 	if (!gain) {
+		mpam_cg_nr_parts--;
 		mpam_cg_reset_partid(cg->own_id);
 		ida_free(&mpam_cg_partids, cg->own_id);
 	}
@@ -783,6 +796,7 @@ static int mpam_cg_write(struct mpam_cg *cg, int ctrl, char *buf)
 	err = mpam_cg_prepare(cg, req.cls);
 	if (err)
 		goto out_free;
+	mpam_cg_activate();
 
 	line = mpam_cg_line(cg, req.cls, req.comp);
 	saved = *line;
@@ -802,6 +816,7 @@ static int mpam_cg_write(struct mpam_cg *cg, int ctrl, char *buf)
 		/* Owned for the fold, but no task runs in it yet. */
 		cg->own_partid = true;
 		cg->own_id = partid;
+		mpam_cg_nr_parts++;
 	}
 	cg->nr_set += delta;
 
@@ -813,6 +828,7 @@ static int mpam_cg_write(struct mpam_cg *cg, int ctrl, char *buf)
 		mpam_cg_repartition(cg, true);
 	else if (!root && !cg->nr_set)
 		mpam_cg_repartition(cg, false);
+	mpam_cg_maybe_deactivate();
 	err = 0;
 	goto out_free;
 
@@ -820,6 +836,7 @@ out_undo:
 	cg->nr_set -= delta;
 	if (partid >= 0) {
 		cg->own_partid = false;
+		mpam_cg_nr_parts--;
 		mpam_cg_reset_partid(partid);
 		ida_free(&mpam_cg_partids, partid);
 	}
@@ -1157,7 +1174,7 @@ static int mpam_css_online(struct cgroup_subsys_state *css)
 
 	mutex_lock(&mpam_cg_mutex);
 	WRITE_ONCE(cg->online, true);
-	if (mpam_cg_prov && !mpam_cg_is_root(cg)) {
+	if (mpam_cg_active && !mpam_cg_is_root(cg)) {
 		cg->partid = parent_mpam(cg)->partid;
 		mpam_cg_settle(cg);
 		/* A new cgroup has no tasks yet: nothing to interrupt. */
@@ -1178,9 +1195,11 @@ static void mpam_css_offline(struct cgroup_subsys_state *css)
 		mpam_cg_put_pmg(cg);
 		if (cg->own_partid) {
 			cg->own_partid = false;
+			mpam_cg_nr_parts--;
 			mpam_cg_reset_partid(cg->own_id);
 			ida_free(&mpam_cg_partids, cg->own_id);
 		}
+		mpam_cg_maybe_deactivate();
 	}
 	mpam_cg_free_lines(cg);
 	kfree(cg->eff);
@@ -1204,7 +1223,7 @@ static void mpam_attach(struct cgroup_taskset *tset)
 	struct task_struct *task;
 
 	mutex_lock(&mpam_cg_mutex);
-	if (mpam_cg_prov) {
+	if (mpam_cg_active) {
 		cgroup_taskset_for_each(task, css, tset)
 			mpam_cg_label_task(task, css_mpam(css));
 		mpam_cg_sync_cpus();
@@ -1257,6 +1276,67 @@ static struct mpam_cg *mpam_cg_root(void)
 	return css_mpam(init_css_set.subsys[mpam_cgrp_id]);
 }
 
+/*
+ * Start labelling: give every cgroup its partition and PMG and every task
+ * its cgroup's label.  Done on the first setting write rather than at
+ * registration so that a system that uses resctrl instead, with the
+ * controller built in, sees no task relabelled behind resctrl's back.
+ */
+static void mpam_cg_activate(void)
+{
+	struct cgroup_subsys_state *pos;
+	struct mpam_cg *root = mpam_cg_root();
+
+	lockdep_assert_held(&mpam_cg_mutex);
+	if (mpam_cg_active)
+		return;
+	rcu_read_lock();
+	css_for_each_descendant_pre(pos, &root->css) {
+		struct mpam_cg *cg = css_mpam(pos);
+
+		if (cg != root && READ_ONCE(cg->online))
+			mpam_cg_settle(cg);
+	}
+	rcu_read_unlock();
+	mpam_cg_sync_cpus();
+	mpam_cg_active = true;
+	WRITE_ONCE(mpam_cg_fork_ops, mpam_cg_prov->ops);
+}
+
+/*
+ * The last setting went: give every task the default label back and stop
+ * labelling, so that resctrl can be used again.
+ */
+static void mpam_cg_maybe_deactivate(void)
+{
+	struct cgroup_subsys_state *pos;
+	struct mpam_cg *root = mpam_cg_root();
+
+	lockdep_assert_held(&mpam_cg_mutex);
+	if (!mpam_cg_active || mpam_cg_nr_parts || root->nr_set)
+		return;
+	WRITE_ONCE(mpam_cg_fork_ops, NULL);
+	rcu_read_lock();
+	css_for_each_descendant_pre(pos, &root->css) {
+		struct mpam_cg *cg = css_mpam(pos);
+
+		if (cg == root)
+			continue;
+		mpam_cg_put_pmg(cg);
+		cg->partid = 0;
+		cg->pmg = 0;
+		if (cg->label) {
+			WRITE_ONCE(cg->label, 0);
+			/* Pairs with the second look of mpam_fork(). */
+			smp_mb();
+			mpam_cg_label_tasks(cg);
+		}
+	}
+	rcu_read_unlock();
+	mpam_cg_sync_cpus();
+	mpam_cg_active = false;
+}
+
 /**
  * mpam_cgroup_register() - put hardware behind the controller
  * @prov: the provider, its classes on @prov->classes
@@ -1271,7 +1351,6 @@ static struct mpam_cg *mpam_cg_root(void)
  */
 int mpam_cgroup_register(struct mpam_cg_provider *prov)
 {
-	struct cgroup_subsys_state *pos;
 	struct mpam_cg_class *cls;
 	struct mpam_cg *root = mpam_cg_root();
 	unsigned int index = 0, comps = 0, portions = 0;
@@ -1322,17 +1401,6 @@ int mpam_cgroup_register(struct mpam_cg_provider *prov)
 	root->pmg = 0;
 	root->own_pmg = true;
 	set_bit(0, mpam_pmg_map(0));
-
-	rcu_read_lock();
-	css_for_each_descendant_pre(pos, &root->css) {
-		struct mpam_cg *cg = css_mpam(pos);
-
-		if (cg != root && READ_ONCE(cg->online))
-			mpam_cg_settle(cg);
-	}
-	rcu_read_unlock();
-	mpam_cg_sync_cpus();
-	WRITE_ONCE(mpam_cg_fork_ops, prov->ops);
 	pr_info("%u PARTIDs, %u PMGs, %u classes\n", prov->nr_partids,
 		prov->nr_pmgs, index);
 out:
@@ -1387,6 +1455,8 @@ void mpam_cgroup_unregister(struct mpam_cg_provider *prov)
 	}
 	rcu_read_unlock();
 	WRITE_ONCE(mpam_cg_fork_ops, NULL);
+	mpam_cg_active = false;
+	mpam_cg_nr_parts = 0;
 	ida_destroy(&mpam_cg_partids);
 	kfree(mpam_cg_pmgs);
 	mpam_cg_pmgs = NULL;

@@ -251,11 +251,15 @@ static void mpam_test_partid_lifetime(struct kunit *test)
 {
 	struct fake_tree *t = test->priv;
 
-	/* Nothing allocated for cgroups without settings. */
+	/* Nothing allocated, nobody labelled, while nobody has settings. */
 	KUNIT_EXPECT_FALSE(test, t->a.own_partid);
 	KUNIT_EXPECT_EQ(test, t->a.partid, 0);
+	KUNIT_EXPECT_FALSE(test, mpam_cg_active);
+	KUNIT_EXPECT_NULL(test, READ_ONCE(mpam_cg_fork_ops));
 
 	KUNIT_ASSERT_EQ(test, write_line(&t->a, MPAM_CG_PORTION, "l3 0f"), 0);
+	KUNIT_EXPECT_TRUE(test, mpam_cg_active);
+	KUNIT_EXPECT_PTR_EQ(test, READ_ONCE(mpam_cg_fork_ops), &fake_ops);
 	KUNIT_EXPECT_TRUE(test, t->a.own_partid);
 	KUNIT_EXPECT_NE(test, t->a.partid, 0);
 	KUNIT_EXPECT_EQ(test, t->a.pmg, 0);
@@ -273,6 +277,9 @@ static void mpam_test_partid_lifetime(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, t->a.partid, 0);
 	KUNIT_EXPECT_EQ(test, t->c.partid, 0);
 	KUNIT_EXPECT_EQ(test, t->a.nr_set, 0);
+	/* The last setting gone, the controller stops labelling. */
+	KUNIT_EXPECT_FALSE(test, mpam_cg_active);
+	KUNIT_EXPECT_NULL(test, READ_ONCE(mpam_cg_fork_ops));
 }
 
 static void mpam_test_exhaustion(struct kunit *test)
