@@ -34,6 +34,7 @@ mkdir -p "$stage/bin" "$stage/root"
 dpkg-deb --fsys-tarfile "$bbdeb" | tar -xO ./bin/busybox > "$stage/bin/busybox"
 chmod 755 "$stage/bin/busybox"
 install -m 755 "$top/scripts/mpam/vm-init" "$stage/init"
+install -m 755 "$top/scripts/mpam/mpam-host" "$stage/bin/mpam-host"
 cp -a "$kbuild/kselftest/kselftest_install" "$stage/kselftest"
 (cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) |
 	gzip -1 > "$out.tmp"

@@ -12,9 +12,14 @@
 # Without it, the console is a shell (leave with "poweroff -f" or Ctrl-A x).
 #
 # MPAM_PROFILE=server|kunpeng|scarce boots the emulated MPAM platform of
-# tools/testing/mpam/qemu (built on first use) with that profile.  QEMU,
-# MPAM_MACHINE, MPAM_CPU, MPAM_SMP, MPAM_MEM and QEMU_EXTRA change the
-# emulated machine.
+# tools/testing/mpam/qemu (built on first use; QEMU= picks another binary)
+# with that profile.  QEMU, MPAM_MACHINE, MPAM_CPU, MPAM_SMP, MPAM_MEM and
+# QEMU_EXTRA change the emulated machine.
+#
+# Every VM gets a channel to the host: scripts/mpam/host-agent.py answers
+# requests that the guest sends with /bin/mpam-host over a virtio-serial
+# port, using QEMU's QMP (e.g. "mpam-host state" prints the model's
+# registers).  The agent's log goes to LOG.host (with --log).
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
@@ -33,7 +38,7 @@ done
 
 qemu=${QEMU:-qemu-system-aarch64}
 if [ -n "${MPAM_PROFILE:-}" ]; then
-	qemu=$("$top/tools/testing/mpam/qemu/build.sh" | tail -n 1)
+	qemu=${QEMU:-$("$top/tools/testing/mpam/qemu/build.sh" | tail -n 1)}
 	MPAM_MACHINE=${MPAM_MACHINE:-virt,gic-version=3,mpam=$MPAM_PROFILE}
 fi
 image=$kbuild/arch/arm64/boot/Image
@@ -41,7 +46,8 @@ initrd=$vmdir/initramfs.cpio.gz
 [ -f "$image" ] && [ -f "$initrd" ] || die "run-vm.sh: build the kernel and initramfs first (make kernel initramfs)"
 
 run=$(mktemp -d "${TMPDIR:-/tmp}/mpam-vm.XXXXXX")
-trap 'rm -rf "$run"' EXIT
+agent=
+trap '[ -z "$agent" ] || kill "$agent" 2>/dev/null; rm -rf "$run"' EXIT
 cp /usr/share/AAVMF/AAVMF_VARS.fd "$run/vars.fd"
 
 args=(-M "${MPAM_MACHINE:-virt,gic-version=3}" -cpu "${MPAM_CPU:-max}"
@@ -51,11 +57,27 @@ args=(-M "${MPAM_MACHINE:-virt,gic-version=3}" -cpu "${MPAM_CPU:-max}"
       -drive if=pflash,format=raw,file="$run/vars.fd"
       -kernel "$image" -initrd "$initrd"
       -append "console=ttyAMA0 acpi=force rdinit=/init panic=-1 $append")
+# The host channel: the agent listens, QEMU connects to it at start-up.
+python3 "$top/scripts/mpam/host-agent.py" --host "$run/host.sock" --qmp "$run/qmp.sock" \
+	--profile "${MPAM_PROFILE:-none}" --ready "$run/ready" \
+	2> "${log:-$run/console.log}.host" &
+agent=$!
+for _ in $(seq 100); do
+	[ -e "$run/ready" ] || ! kill -0 "$agent" 2>/dev/null && break
+	sleep 0.1
+done
+[ -e "$run/ready" ] || die "run-vm.sh: the host agent did not start"
+args+=(-chardev socket,id=mpamqmp,path="$run/qmp.sock" -mon chardev=mpamqmp,mode=control
+       -device virtio-serial-pci
+       -chardev socket,id=mpamhost,path="$run/host.sock"
+       -device virtserialport,chardev=mpamhost,name=org.mpam.host)
 # shellcheck disable=SC2206
 args+=(${QEMU_EXTRA:-})
 
 if [ -z "$cmd" ]; then
-	exec "$qemu" "${args[@]}" -serial mon:stdio
+	rc=0
+	"$qemu" "${args[@]}" -serial mon:stdio || rc=$?
+	exit "$rc"
 fi
 
 printf '%s\n' "$cmd" > "$run/cmd"

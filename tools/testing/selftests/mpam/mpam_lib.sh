@@ -1,0 +1,77 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Helpers of the tests of the emulated MPAM platform (tools/testing/mpam).
+# They check what the guest sees against what the QEMU model saw, which
+# they ask the host for with mpam-host (scripts/mpam/mpam-host, installed
+# in the rig's initramfs; the host side is scripts/mpam/host-agent.py).
+
+. "$(dirname "$0")/../kselftest/ktap_helpers.sh"
+
+RESCTRL=/sys/fs/resctrl
+
+# Print the profile and the probe line, for the log; skip everything when
+# there is no host to ask or the platform is not the emulated one.
+mpam_start() {
+	ktap_print_header
+	if ! command -v mpam-host > /dev/null; then
+		ktap_skip_all "no mpam-host: only runs in the VM of scripts/mpam/run-vm.sh"
+		exit "$KSFT_SKIP"
+	fi
+	if ! PROFILE=$(mpam-host profile); then
+		ktap_skip_all "no answer from the host agent (scripts/mpam/host-agent.py)"
+		exit "$KSFT_SKIP"
+	fi
+	ktap_print_msg "profile: $PROFILE"
+	probe=$(dmesg | grep -o 'MPAM enabled with.*' || echo 'no "MPAM enabled" line')
+	ktap_print_msg "probe: $probe"
+	if [ "$PROFILE" = none ]; then
+		ktap_skip_all "plain virt: not the emulated MPAM platform (MPAM_PROFILE unset)"
+		exit "$KSFT_SKIP"
+	fi
+}
+
+# The index N of mpam-mscN whose first RIS is described as "$1", as the
+# model prints it, e.g. "cache L3 id=1" or "memory".
+msc_index() {
+	mpam-host state | awk -v what="ris 0: $1 " '
+		/^mpam-msc/ { n = substr($1, 9) }
+		index($0 " ", what) { print n; exit }'
+}
+
+# The control $3 (cpbm, cmax, mbw_max, ...) that MSC $1 holds for PARTID
+# $2, or nothing when that PARTID is at its reset configuration.
+msc_ctl() {
+	mpam-host state "$1" | awk -v p="$2:" -v f="$3=" '
+		$1 == "partid" && $2 == p {
+			for (i = 3; i <= NF; i++)
+				if (index($i, f) == 1)
+					print substr($i, length(f) + 1)
+		}'
+}
+
+# The PARTIDs that MSC $1 holds with control $2 equal to $3.
+msc_partids_with() {
+	mpam-host state "$1" | awk -v fv="$2=$3" '
+		$1 == "partid" { for (i = 3; i <= NF; i++) if ($i == fv) print $2 + 0 }'
+}
+
+# The label vCPU $1 carries now: "partid=P pmg=G".
+cpu_label() {
+	mpam-host state | awk -v c="$1:" '
+		$1 == "cpu" && $2 == c {
+			for (i = 3; i <= NF; i++)
+				if ($i ~ /^(partid|pmg)=/) s = s (s ? " " : "") $i
+			print s; exit
+		}'
+}
+
+# The domain IDs of resource $1 in a schemata file $2, one per line.
+schemata_ids() {
+	sed -n "s/^ *$1:\\(.*\\)/\\1/p" "$2" | tr ';' '\n' | cut -d= -f1
+}
+
+# Start a busy loop on CPU $1 and print its PID.
+busy_loop() {
+	taskset -c "$1" sh -c 'while :; do :; done' > /dev/null 2>&1 &
+	echo $!
+}
