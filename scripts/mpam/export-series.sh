@@ -33,11 +33,14 @@ if [ "${1:-}" = --build ]; then
 	# nothing.
 	bdir=$MPAM_CACHE/series/build/kernel
 	mkdir -p "$bdir"
-	cp "$kbuild/.config" "$bdir/.config" 2>/dev/null ||
+	[ -f "$kbuild/.config" ] ||
 		die "series: make kernel first (its .config is reused)"
 	for c in $(git -C "$repo" rev-list --reverse mpam-base..series); do
 		git -C "$repo" checkout -q "$c"
 		step "building at $(git -C "$repo" log -1 --format='%h %s' "$c")"
+		# Start from the full configuration at every patch: an option
+		# the earlier patches did not know must come back once it exists.
+		cp "$kbuild/.config" "$bdir/.config"
 		make -C "$repo" O="$bdir" -s -j"$jobs" olddefconfig >&2
 		make -C "$repo" O="$bdir" -s -j"$jobs" \
 			CC="ccache ${CROSS_COMPILE}gcc" HOSTCC="ccache gcc" \
