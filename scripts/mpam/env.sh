@@ -30,13 +30,22 @@ step() { echo "==> $*" >&2; }
 
 # Serialise the scripts that write the tree or the build directories: a
 # second "make" on the same cache waits for the first instead of racing it.
+# "lock_cache series" takes the lock of $MPAM_CACHE/series instead, which only
+# the series export writes, so that a long series-build does not hold up
+# ordinary builds and test runs.
 lock_cache() {
-	[ -z "${MPAM_LOCKED:-}" ] || return 0
+	local name=${1:-cache}
+	[ "${MPAM_LOCKED:-}" != "$name" ] || return 0
 	mkdir -p "$MPAM_CACHE"
-	exec 9> "$MPAM_CACHE/.lock"
+	exec 9> "$MPAM_CACHE/.lock${1:+-$1}"
 	if ! flock -n 9; then
-		step "waiting for another build using $MPAM_CACHE"
+		step "waiting for another build using $MPAM_CACHE ($name)"
 		flock 9
 	fi
-	export MPAM_LOCKED=1
+	export MPAM_LOCKED=$name
+}
+
+unlock_cache() {
+	exec 9>&-
+	unset MPAM_LOCKED
 }

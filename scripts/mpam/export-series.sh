@@ -7,8 +7,11 @@
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 lock_cache
-
 base=$("$top/scripts/mpam/fetch-base.sh")
+# Everything below writes only $MPAM_CACHE/series and reads the base and the
+# main build's .config: let other builds go on meanwhile.
+unlock_cache
+lock_cache series
 "$top/scripts/mpam/series.sh" check "$base"
 out=$MPAM_CACHE/series/patches
 repo=$("$top/scripts/mpam/series.sh" export "$base" "$out")
@@ -35,12 +38,13 @@ if [ "${1:-}" = --build ]; then
 	mkdir -p "$bdir"
 	[ -f "$kbuild/.config" ] ||
 		die "series: make kernel first (its .config is reused)"
+	cp "$kbuild/.config" "$MPAM_CACHE/series/config"
 	for c in $(git -C "$repo" rev-list --reverse mpam-base..series); do
 		git -C "$repo" checkout -q "$c"
 		step "building at $(git -C "$repo" log -1 --format='%h %s' "$c")"
 		# Start from the full configuration at every patch: an option
 		# the earlier patches did not know must come back once it exists.
-		cp "$kbuild/.config" "$bdir/.config"
+		cp "$MPAM_CACHE/series/config" "$bdir/.config"
 		make -C "$repo" O="$bdir" -s -j"$jobs" olddefconfig >&2
 		make -C "$repo" O="$bdir" -s -j"$jobs" \
 			CC="ccache ${CROSS_COMPILE}gcc" HOSTCC="ccache gcc" \
