@@ -82,6 +82,12 @@ struct mpam_cg_config {
  *		next context switch.  Called from any context; must not sleep.
  * @sync_cpu:	make the current task of this CPU run with its label now.
  *		Called in IPI context.
+ * @acquire:	take the hardware for the controller before its first
+ *		setting; an error, -EBUSY when another user of the hardware
+ *		has it, refuses the setting.  Optional.
+ * @release:	give the hardware back after the last setting went.
+ *		Optional.  Both are called with cpus_read_lock() held and
+ *		may sleep.
  */
 struct mpam_cg_ops {
 	int (*apply)(struct mpam_cg_class *cls, unsigned int comp, u16 partid,
@@ -91,6 +97,8 @@ struct mpam_cg_ops {
 			bool match_pmg, u64 *val);
 	void (*set_label)(struct task_struct *tsk, u16 partid, u8 pmg);
 	void (*sync_cpu)(void *unused);
+	int (*acquire)(void);
+	void (*release)(void);
 };
 
 /**

@@ -124,7 +124,7 @@ static const struct mpam_cg_ops *mpam_cg_fork_ops;
 static bool mpam_cg_active;
 /* Partitions owned by cgroups below the root. */
 static unsigned int mpam_cg_nr_parts;
-static void mpam_cg_activate(void);
+static int mpam_cg_activate(void);
 static void mpam_cg_maybe_deactivate(void);
 static unsigned int mpam_cg_nr_classes;
 /* Components over all classes: the size of an effective-settings array. */
@@ -796,7 +796,9 @@ static int mpam_cg_write(struct mpam_cg *cg, int ctrl, char *buf)
 	err = mpam_cg_prepare(cg, req.cls);
 	if (err)
 		goto out_free;
-	mpam_cg_activate();
+	err = mpam_cg_activate();
+	if (err)
+		goto out_free;
 
 	line = mpam_cg_line(cg, req.cls, req.comp);
 	saved = *line;
@@ -826,9 +828,8 @@ static int mpam_cg_write(struct mpam_cg *cg, int ctrl, char *buf)
 		goto out_undo;
 	if (partid >= 0)
 		mpam_cg_repartition(cg, true);
-	else if (!root && !cg->nr_set)
+	else if (!root && delta < 0 && !cg->nr_set)
 		mpam_cg_repartition(cg, false);
-	mpam_cg_maybe_deactivate();
 	err = 0;
 	goto out_free;
 
@@ -849,6 +850,7 @@ out_restore:
 	bitmap_copy(line->portion, saved_portion, req.cls->portions);
 out_free:
 	kfree(scratch);
+	mpam_cg_maybe_deactivate();
 out_unlock:
 	mutex_unlock(&mpam_cg_mutex);
 	cpus_read_unlock();
@@ -1277,19 +1279,25 @@ static struct mpam_cg *mpam_cg_root(void)
 }
 
 /*
- * Start labelling: give every cgroup its partition and PMG and every task
- * its cgroup's label.  Done on the first setting write rather than at
- * registration so that a system that uses resctrl instead, with the
- * controller built in, sees no task relabelled behind resctrl's back.
+ * Start labelling: take the hardware from its other users, then give every
+ * cgroup its partition and PMG and every task its cgroup's label.  Done on
+ * the first setting write rather than at registration so that a system
+ * that uses resctrl instead, with the controller built in, sees no task
+ * relabelled behind resctrl's back.
  */
-static void mpam_cg_activate(void)
+static int mpam_cg_activate(void)
 {
+	const struct mpam_cg_ops *ops = mpam_cg_prov->ops;
 	struct cgroup_subsys_state *pos;
 	struct mpam_cg *root = mpam_cg_root();
+	int err;
 
 	lockdep_assert_held(&mpam_cg_mutex);
 	if (mpam_cg_active)
-		return;
+		return 0;
+	err = ops->acquire ? ops->acquire() : 0;
+	if (err)
+		return err;
 	rcu_read_lock();
 	css_for_each_descendant_pre(pos, &root->css) {
 		struct mpam_cg *cg = css_mpam(pos);
@@ -1300,7 +1308,8 @@ static void mpam_cg_activate(void)
 	rcu_read_unlock();
 	mpam_cg_sync_cpus();
 	mpam_cg_active = true;
-	WRITE_ONCE(mpam_cg_fork_ops, mpam_cg_prov->ops);
+	WRITE_ONCE(mpam_cg_fork_ops, ops);
+	return 0;
 }
 
 /*
@@ -1335,6 +1344,8 @@ static void mpam_cg_maybe_deactivate(void)
 	rcu_read_unlock();
 	mpam_cg_sync_cpus();
 	mpam_cg_active = false;
+	if (mpam_cg_prov->ops->release)
+		mpam_cg_prov->ops->release();
 }
 
 /**
@@ -1455,6 +1466,8 @@ void mpam_cgroup_unregister(struct mpam_cg_provider *prov)
 	}
 	rcu_read_unlock();
 	WRITE_ONCE(mpam_cg_fork_ops, NULL);
+	if (mpam_cg_active && prov->ops->release)
+		prov->ops->release();
 	mpam_cg_active = false;
 	mpam_cg_nr_parts = 0;
 	ida_destroy(&mpam_cg_partids);

@@ -96,11 +96,31 @@ static void fake_sync_cpu(void *unused)
 {
 }
 
+/* Another user of the hardware (resctrl) has it while fake_busy. */
+static bool fake_busy;
+static int fake_owned;
+
+static int fake_acquire(void)
+{
+	lockdep_assert_cpus_held();
+	if (fake_busy)
+		return -EBUSY;
+	fake_owned++;
+	return 0;
+}
+
+static void fake_release(void)
+{
+	fake_owned--;
+}
+
 static const struct mpam_cg_ops fake_ops = {
 	.apply = fake_apply,
 	.read_mon = fake_read_mon,
 	.set_label = fake_set_label,
 	.sync_cpu = fake_sync_cpu,
+	.acquire = fake_acquire,
+	.release = fake_release,
 };
 
 static struct mpam_cg_provider fake_prov = {
@@ -133,6 +153,8 @@ static int mpam_test_init(struct kunit *test)
 
 	memset(fake_hw, 0, sizeof(fake_hw));
 	fake_labels = 0;
+	fake_busy = false;
+	fake_owned = 0;
 	INIT_LIST_HEAD(&fake_prov.classes);
 	list_add_tail(&fake_l3.node, &fake_prov.classes);
 	list_add_tail(&fake_l2.node, &fake_prov.classes);
@@ -415,6 +437,48 @@ static void mpam_test_labels(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, t->c.label, before);
 }
 
+static void mpam_test_ownership(struct kunit *test)
+{
+	struct fake_tree *t = test->priv;
+
+	/* While the hardware is someone else's, a setting is refused whole. */
+	fake_busy = true;
+	KUNIT_EXPECT_EQ(test, write_line(&t->a, MPAM_CG_PORTION, "l3 0f"), -EBUSY);
+	KUNIT_EXPECT_EQ(test, write_line(&t->root, MPAM_CG_BW_MAX, "mem 50"), -EBUSY);
+	KUNIT_EXPECT_FALSE(test, mpam_cg_active);
+	KUNIT_EXPECT_FALSE(test, t->a.own_partid);
+	KUNIT_EXPECT_EQ(test, t->a.nr_set, 0);
+	KUNIT_EXPECT_EQ(test, t->root.nr_set, 0);
+	KUNIT_EXPECT_EQ(test, fake_hw_of(&fake_l3)->applies, 0);
+	KUNIT_EXPECT_EQ(test, fake_labels, 0);
+	KUNIT_EXPECT_EQ(test, fake_owned, 0);
+
+	/* Once given back, the first setting takes it, exactly once. */
+	fake_busy = false;
+	KUNIT_ASSERT_EQ(test, write_line(&t->a, MPAM_CG_PORTION, "l3 0f"), 0);
+	KUNIT_ASSERT_EQ(test, write_line(&t->d, MPAM_CG_PORTION, "l3 f0"), 0);
+	KUNIT_EXPECT_EQ(test, fake_owned, 1);
+	/* A failed write of an active controller does not give it back. */
+	KUNIT_EXPECT_EQ(test, write_line(&t->b, MPAM_CG_PORTION, "l3 zz"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, fake_owned, 1);
+
+	/* The last setting gone, the hardware is released. */
+	KUNIT_ASSERT_EQ(test, write_line(&t->a, MPAM_CG_PORTION, "l3 default"), 0);
+	KUNIT_EXPECT_EQ(test, fake_owned, 1);
+	KUNIT_ASSERT_EQ(test, write_line(&t->d, MPAM_CG_PORTION, "l3 default"), 0);
+	KUNIT_EXPECT_EQ(test, fake_owned, 0);
+	/* ... and a write that sets nothing does not keep it. */
+	KUNIT_ASSERT_EQ(test, write_line(&t->a, MPAM_CG_PORTION, "l3 max"), 0);
+	KUNIT_EXPECT_EQ(test, fake_owned, 0);
+	KUNIT_EXPECT_FALSE(test, mpam_cg_active);
+
+	/* Unregistering an active controller releases the hardware too. */
+	KUNIT_ASSERT_EQ(test, write_line(&t->a, MPAM_CG_PORTION, "l3 0f"), 0);
+	KUNIT_EXPECT_EQ(test, fake_owned, 1);
+	mpam_cgroup_unregister(&fake_prov);
+	KUNIT_EXPECT_EQ(test, fake_owned, 0);
+}
+
 static struct kunit_case mpam_cgroup_test_cases[] = {
 	KUNIT_CASE(mpam_test_parse),
 	KUNIT_CASE(mpam_test_partid_lifetime),
@@ -423,6 +487,7 @@ static struct kunit_case mpam_cgroup_test_cases[] = {
 	KUNIT_CASE(mpam_test_all_or_nothing),
 	KUNIT_CASE(mpam_test_pmgs),
 	KUNIT_CASE(mpam_test_labels),
+	KUNIT_CASE(mpam_test_ownership),
 	{}
 };
 
