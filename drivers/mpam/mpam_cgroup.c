@@ -7,7 +7,7 @@
  * driver's configuration path, reads monitors, and labels tasks through
  * the arch helpers that the context switch uses.
  *
- * What this first version exposes: cache portion bitmaps up to 32 bits
+ * What this version exposes: cache portion bitmaps up to 32 bits
  * wide (the driver's configuration holds no more), MBW_MAX, and cache
  * occupancy.  Bandwidth counters read as unassigned until counters can be
  * assigned to cgroups.
@@ -16,8 +16,11 @@
 
 #include <linux/bitmap.h>
 #include <linux/cgroup_mpam.h>
+#include <linux/moduleparam.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
 #include <linux/srcu.h>
+#include <linux/string.h>
 
 #include <asm/mpam.h>
 
@@ -32,6 +35,89 @@ struct mpam_cgroup_class {
 };
 
 static struct mpam_cg_provider mpam_cgroup_provider;
+
+/*
+ * resctrl and the controller both program PARTIDs and monitors and label
+ * tasks, so one of them at a time has MPAM: resctrl from its mount, the
+ * controller from its first setting, each until it is done.  The other is
+ * refused with -EBUSY meanwhile.  mpam.owner= on the command line keeps
+ * MPAM for one of them from boot ("auto", the default: whoever is first).
+ */
+static DEFINE_SPINLOCK(mpam_user_lock);
+static enum mpam_user mpam_user;	/* who has MPAM now */
+static enum mpam_user mpam_owner;	/* who may have it, NONE for both */
+
+static const char * const mpam_owner_names[] = {
+	[MPAM_USER_NONE] = "auto",
+	[MPAM_USER_RESCTRL] = "resctrl",
+	[MPAM_USER_CGROUP] = "cgroup",
+};
+
+static const char * const mpam_user_names[] = {
+	[MPAM_USER_RESCTRL] = "resctrl",
+	[MPAM_USER_CGROUP] = "the mpam cgroup controller",
+};
+
+static int mpam_owner_set(const char *val, const struct kernel_param *kp)
+{
+	int i = sysfs_match_string(mpam_owner_names, val);
+
+	if (i < 0)
+		return -EINVAL;
+	mpam_owner = i;
+	return 0;
+}
+
+static int mpam_owner_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%s\n", mpam_owner_names[mpam_owner]);
+}
+
+static const struct kernel_param_ops mpam_owner_ops = {
+	.set = mpam_owner_set,
+	.get = mpam_owner_get,
+};
+module_param_cb(owner, &mpam_owner_ops, NULL, 0444);
+MODULE_PARM_DESC(owner, "who may use MPAM: auto (first come), resctrl or cgroup");
+
+/**
+ * mpam_claim() - take MPAM for @user
+ * @user: resctrl or the controller, which must not hold it already
+ *
+ * Return: 0, or -EBUSY if the other user has it or mpam.owner= keeps it
+ * for the other.
+ */
+int mpam_claim(enum mpam_user user)
+{
+	enum mpam_user other = user == MPAM_USER_RESCTRL ? MPAM_USER_CGROUP :
+							   MPAM_USER_RESCTRL;
+	const char *why = NULL;
+
+	spin_lock(&mpam_user_lock);
+	if (mpam_owner == other)
+		why = "mpam.owner= keeps it for";
+	else if (mpam_user == other)
+		why = "it is in use by";
+	else
+		mpam_user = user;
+	spin_unlock(&mpam_user_lock);
+
+	if (!why)
+		return 0;
+	pr_notice_ratelimited("%s cannot use MPAM: %s %s\n",
+			      mpam_user_names[user], why,
+			      mpam_user_names[other]);
+	return -EBUSY;
+}
+
+/* Give MPAM back after a successful mpam_claim() by @user. */
+void mpam_unclaim(enum mpam_user user)
+{
+	spin_lock(&mpam_user_lock);
+	if (mpam_user == user)
+		mpam_user = MPAM_USER_NONE;
+	spin_unlock(&mpam_user_lock);
+}
 
 static struct mpam_cgroup_class *to_mcc(struct mpam_cg_class *cls)
 {
@@ -104,11 +190,23 @@ static void mpam_cgroup_sync_cpu(void *unused)
 	mpam_thread_switch(current);
 }
 
+static int mpam_cgroup_acquire(void)
+{
+	return mpam_claim(MPAM_USER_CGROUP);
+}
+
+static void mpam_cgroup_release(void)
+{
+	mpam_unclaim(MPAM_USER_CGROUP);
+}
+
 static const struct mpam_cg_ops mpam_cgroup_ops = {
 	.apply = mpam_cgroup_apply,
 	.read_mon = mpam_cgroup_read_mon,
 	.set_label = mpam_cgroup_set_label,
 	.sync_cpu = mpam_cgroup_sync_cpu,
+	.acquire = mpam_cgroup_acquire,
+	.release = mpam_cgroup_release,
 };
 
 static void mpam_cgroup_free_classes(void)
