@@ -796,15 +796,21 @@ static int mpam_cg_write(struct mpam_cg *cg, int ctrl, char *buf)
 	err = mpam_cg_prepare(cg, req.cls);
 	if (err)
 		goto out_free;
-	err = mpam_cg_activate();
-	if (err)
-		goto out_free;
 
 	line = mpam_cg_line(cg, req.cls, req.comp);
 	saved = *line;
 	bitmap_copy(saved_portion, line->portion, req.cls->portions);
 
 	delta = mpam_line_store(ctrl, &req, line);
+	/*
+	 * While no cgroup has settings, one that sets nothing changes
+	 * nothing, and does not need the hardware.
+	 */
+	if (!mpam_cg_active) {
+		err = delta > 0 ? mpam_cg_activate() : 0;
+		if (err || delta <= 0)
+			goto out_restore;
+	}
 	if (!root && !cg->nr_set && delta > 0) {
 		partid = ida_alloc_range(&mpam_cg_partids, 1,
 					 mpam_cg_prov->nr_partids - 1,

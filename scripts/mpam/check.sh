@@ -81,6 +81,11 @@ profile kunpeng 4
 MPAM_PROFILE=server MPAM_SMP=2 vmjob server-error "echo profile server; cd /kselftest &&
 	MPAM_TEST_INJECT_ERROR=1 ./run_kselftest.sh -t mpam:mpam_error.sh"
 
+# mpam.owner=cgroup keeps MPAM from resctrl for good: test_mpam checks
+# that resctrl's mount is refused even while no cgroup has settings.
+MPAM_PROFILE=server MPAM_SMP=2 vmjob owner "echo profile server, mpam.owner=cgroup;
+	cd /kselftest && ./run_kselftest.sh -t cgroup:test_mpam" "mpam.owner=cgroup"
+
 echo
 if [ ${#failures[@]} -gt 0 ]; then
 	echo "failed: ${failures[*]} (logs in $logdir)"
