@@ -7,15 +7,27 @@
  * driver's configuration path, reads monitors, and labels tasks through
  * the arch helpers that the context switch uses.
  *
- * What this version exposes: cache portion bitmaps up to 32 bits
- * wide (the driver's configuration holds no more), MBW_MAX, and cache
- * occupancy.  Bandwidth counters read as unassigned until counters can be
- * assigned to cgroups.
+ * What it exposes: cache portion bitmaps up to MPAM_CPBM_MAX_WD bits
+ * wide (what the driver's configuration holds), CMAX, MBW_MAX, MBW_MIN,
+ * cache occupancy through a monitor borrowed for each read, and MBWU byte
+ * counters that the controller assigns to cgroups.  Not exposed: CMIN,
+ * CASSOC, MBW_PBM, MBW_PROP and the priorities (INTPRI/DSPRI), whose effect
+ * is implementation defined; see Documentation/admin-guide/cgroup-v2-mpam.rst.
+ *
+ * Locking: mpam_apply_config() needs the CPUs held, and the per-component
+ * configuration array has no lock of its own: the controller calls in
+ * with cpus_read_lock() and its mutex held, which serialises every write
+ * of the controller.  Byte counters are the controller's: each counter of
+ * a component is bound to at most one filter at a time.
+ *
+ * Ownership: resctrl and the controller take turns with MPAM; see
+ * mpam_claim().
  */
 #define pr_fmt(fmt) "mpam_cgroup: " fmt
 
 #include <linux/bitmap.h>
 #include <linux/cgroup_mpam.h>
+#include <linux/cpu.h>
 #include <linux/moduleparam.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
@@ -32,6 +44,15 @@ struct mpam_cgroup_class {
 	struct mpam_component **comps;
 	u32 *ids;
 	char name[8];
+
+	/*
+	 * Byte counters: the driver's MBWU monitor behind each counter
+	 * index (-1 until one is used), how many components use it, and
+	 * the filter of each component's counters.
+	 */
+	int *mbwu_mon;
+	unsigned int *mbwu_users;
+	struct mon_cfg *bound;
 };
 
 static struct mpam_cg_provider mpam_cgroup_provider;
@@ -125,15 +146,33 @@ static struct mpam_cgroup_class *to_mcc(struct mpam_cg_class *cls)
 }
 
 /*
- * MBW_MAX holds the highest bwa_wd bits of a 16-bit fraction: a value v
- * in those bits allows (v + 1) / 2^bwa_wd of the bandwidth.  Give the
- * smallest fraction that is not below @pct percent.
+ * MPAM fixed-point fractions: a 16-bit field of which the hardware
+ * implements the highest @wd bits (1 to 16).  Let v be the value of
+ * those bits.
+ *
+ * A limit (CMAX, MBW_MAX) of v allows (v + 1) / 2^wd of the resource.
+ * A percentage becomes the smallest limit that is not below it:
+ * v = max(ceil(pct * 2^wd / 100), 1) - 1, so 100 % is all ones and 1 %
+ * the lowest step.
  */
-static u16 mpam_pct_to_mbw_max(u8 pct, unsigned int bwa_wd)
+static u16 mpam_pct_to_limit(u8 pct, unsigned int wd)
 {
-	u32 steps = DIV_ROUND_UP((u32)pct << bwa_wd, 100);
+	u32 steps = DIV_ROUND_UP((u32)pct << wd, 100);
 
-	return (max(steps, 1U) - 1) << (16 - bwa_wd);
+	return (max(steps, 1U) - 1) << (16 - wd);
+}
+
+/*
+ * A minimum (MBW_MIN) of v guarantees v / 2^wd of the bandwidth, 0 none.
+ * A percentage becomes the smallest minimum that is not below it,
+ * v = ceil(pct * 2^wd / 100), capped at the largest the field holds,
+ * (2^wd - 1) / 2^wd, which 100 % and the percentages above it get.
+ */
+static u16 mpam_pct_to_min(u8 pct, unsigned int wd)
+{
+	u32 steps = DIV_ROUND_UP((u32)pct << wd, 100);
+
+	return min(steps, BIT(wd) - 1) << (16 - wd);
 }
 
 static int mpam_cgroup_apply(struct mpam_cg_class *cls, unsigned int comp,
@@ -143,14 +182,25 @@ static int mpam_cgroup_apply(struct mpam_cg_class *cls, unsigned int comp,
 	struct mpam_props *props = &mcc->class->props;
 	struct mpam_config mc = { };
 
+	lockdep_assert_cpus_held();
 	if (cls->ctrls & BIT(MPAM_CG_PORTION)) {
-		mc.cpbm = bitmap_read(cfg->portion, 0, cls->portions);
+		bitmap_to_arr32(mc.cpbm_words, cfg->portion, cls->portions);
 		mpam_set_feature(mpam_feat_cpor_part, &mc);
 	}
+	if (cls->ctrls & BIT(MPAM_CG_CMAX)) {
+		mc.cmax = mpam_pct_to_limit(cfg->pct[MPAM_CG_CMAX],
+					    props->cmax_wd);
+		mpam_set_feature(mpam_feat_cmax_cmax, &mc);
+	}
 	if (cls->ctrls & BIT(MPAM_CG_BW_MAX)) {
-		mc.mbw_max = mpam_pct_to_mbw_max(cfg->pct[MPAM_CG_BW_MAX],
-						 props->bwa_wd);
+		mc.mbw_max = mpam_pct_to_limit(cfg->pct[MPAM_CG_BW_MAX],
+					       props->bwa_wd);
 		mpam_set_feature(mpam_feat_mbw_max, &mc);
+	}
+	if (cls->ctrls & BIT(MPAM_CG_BW_MIN)) {
+		mc.mbw_min = mpam_pct_to_min(cfg->pct[MPAM_CG_BW_MIN],
+					     props->bwa_wd);
+		mpam_set_feature(mpam_feat_mbw_min, &mc);
 	}
 	return mpam_apply_config(mcc->comps[comp], partid, &mc);
 }
@@ -168,7 +218,7 @@ static int mpam_cgroup_read_mon(struct mpam_cg_class *cls, unsigned int comp,
 	int hw, err;
 
 	if (mon != MPAM_CG_MON_OCCUPANCY)
-		return -EBUSY;
+		return -EOPNOTSUPP;
 
 	/* Occupancy is a level, not a count: borrow a monitor to look. */
 	hw = mpam_alloc_csu_mon(mcc->class);
@@ -178,6 +228,69 @@ static int mpam_cgroup_read_mon(struct mpam_cg_class *cls, unsigned int comp,
 	err = mpam_msmon_read(mcc->comps[comp], &cfg, mpam_feat_msmon_csu, val);
 	mpam_free_csu_mon(mcc->class, hw);
 	return err;
+}
+
+static int mpam_cgroup_bind_counter(struct mpam_cg_class *cls,
+				    unsigned int comp, unsigned int ctr,
+				    u16 partid, u8 pmg, bool match_pmg)
+{
+	struct mpam_cgroup_class *mcc = to_mcc(cls);
+	struct mon_cfg *cfg = &mcc->bound[comp * cls->mons[MPAM_CG_MON_BYTES] +
+					 ctr];
+	int hw = mcc->mbwu_mon[ctr], err;
+	u64 val;
+
+	if (hw < 0) {
+		hw = mpam_alloc_mbwu_mon(mcc->class);
+		if (hw < 0)
+			return hw == -ENOSPC ? -ENOSPC : hw;
+	}
+	*cfg = (struct mon_cfg) {
+		.mon = hw,
+		.partid = partid,
+		.pmg = pmg,
+		.match_pmg = match_pmg,
+	};
+	/*
+	 * Count from zero: forget what the monitor counted for anyone
+	 * before, and program it now rather than at the first read.
+	 */
+	mpam_msmon_reset_mbwu(mcc->comps[comp], cfg);
+	err = mpam_msmon_read(mcc->comps[comp], cfg, mpam_feat_msmon_mbwu, &val);
+	if (err && err != -EBUSY) {
+		if (!mcc->mbwu_users[ctr])
+			mpam_free_mbwu_mon(mcc->class, hw);
+		return err;
+	}
+	mcc->mbwu_mon[ctr] = hw;
+	mcc->mbwu_users[ctr]++;
+	return 0;
+}
+
+static void mpam_cgroup_unbind_counter(struct mpam_cg_class *cls,
+				       unsigned int comp, unsigned int ctr)
+{
+	struct mpam_cgroup_class *mcc = to_mcc(cls);
+
+	/* The monitor keeps counting for nobody until it is bound again. */
+	if (!--mcc->mbwu_users[ctr]) {
+		mpam_free_mbwu_mon(mcc->class, mcc->mbwu_mon[ctr]);
+		mcc->mbwu_mon[ctr] = -1;
+	}
+}
+
+static int mpam_cgroup_read_counter(struct mpam_cg_class *cls,
+				    unsigned int comp, unsigned int ctr,
+				    u64 *val)
+{
+	struct mpam_cgroup_class *mcc = to_mcc(cls);
+	struct mon_cfg *cfg = &mcc->bound[comp * cls->mons[MPAM_CG_MON_BYTES] +
+					 ctr];
+	int err;
+
+	err = mpam_msmon_read(mcc->comps[comp], cfg, mpam_feat_msmon_mbwu, val);
+	/* Still not ready after the driver waited: not "unassigned". */
+	return err == -EBUSY ? -EAGAIN : err;
 }
 
 static void mpam_cgroup_set_label(struct task_struct *tsk, u16 partid, u8 pmg)
@@ -203,11 +316,41 @@ static void mpam_cgroup_release(void)
 static const struct mpam_cg_ops mpam_cgroup_ops = {
 	.apply = mpam_cgroup_apply,
 	.read_mon = mpam_cgroup_read_mon,
+	.bind_counter = mpam_cgroup_bind_counter,
+	.unbind_counter = mpam_cgroup_unbind_counter,
+	.read_counter = mpam_cgroup_read_counter,
 	.set_label = mpam_cgroup_set_label,
 	.sync_cpu = mpam_cgroup_sync_cpu,
 	.acquire = mpam_cgroup_acquire,
 	.release = mpam_cgroup_release,
 };
+
+static void mpam_cgroup_free_class(struct mpam_cgroup_class *mcc)
+{
+	kfree(mcc->mbwu_mon);
+	kfree(mcc->mbwu_users);
+	kfree(mcc->bound);
+	kfree(mcc->comps);
+	kfree(mcc->ids);
+	kfree(mcc);
+}
+
+/*
+ * How often a counter must be read so that the driver, which corrects
+ * one overflow between two reads, sees every one.  The hardware does not
+ * say how fast it counts: assume at most 8 GiB/s through one MSC for a
+ * 31-bit counter of bytes (a wrap each 256 ms at that rate), and at most
+ * 1 TiB/s for a 44-bit one (a wrap each 16 s), and read at half the
+ * period of the fastest wrap.  63 bits do not wrap in a lifetime.
+ */
+static unsigned int mpam_cgroup_poll_ms(struct mpam_props *props)
+{
+	if (mpam_has_feature(mpam_feat_msmon_mbwu_63counter, props))
+		return 0;
+	if (mpam_has_feature(mpam_feat_msmon_mbwu_44counter, props))
+		return 8000;
+	return 125;
+}
 
 static void mpam_cgroup_free_classes(void)
 {
@@ -216,9 +359,7 @@ static void mpam_cgroup_free_classes(void)
 	list_for_each_entry_safe(mcc, tmp, &mpam_cgroup_provider.classes,
 				 cg.node) {
 		list_del(&mcc->cg.node);
-		kfree(mcc->comps);
-		kfree(mcc->ids);
-		kfree(mcc);
+		mpam_cgroup_free_class(mcc);
 	}
 }
 
@@ -241,16 +382,32 @@ static struct mpam_cgroup_class *mpam_cgroup_describe(struct mpam_class *class)
 	else
 		goto unused;
 
-	if (mpam_has_feature(mpam_feat_cpor_part, props) &&
-	    props->cpbm_wd <= 32) {
-		mcc->cg.ctrls |= BIT(MPAM_CG_PORTION);
-		mcc->cg.portions = props->cpbm_wd;
+	if (mpam_has_feature(mpam_feat_cpor_part, props)) {
+		if (props->cpbm_wd <= MPAM_CPBM_MAX_WD) {
+			mcc->cg.ctrls |= BIT(MPAM_CG_PORTION);
+			mcc->cg.portions = props->cpbm_wd;
+		} else {
+			pr_info("%s: %u-bit portion bitmaps are too wide\n",
+				mcc->name, props->cpbm_wd);
+		}
 	}
-	if (mpam_has_feature(mpam_feat_mbw_max, props) && props->bwa_wd)
-		mcc->cg.ctrls |= BIT(MPAM_CG_BW_MAX);
+	if (mpam_has_feature(mpam_feat_cmax_cmax, props) && props->cmax_wd &&
+	    props->cmax_wd <= 16)
+		mcc->cg.ctrls |= BIT(MPAM_CG_CMAX);
+	if (props->bwa_wd && props->bwa_wd <= 16) {
+		if (mpam_has_feature(mpam_feat_mbw_max, props))
+			mcc->cg.ctrls |= BIT(MPAM_CG_BW_MAX);
+		if (mpam_has_feature(mpam_feat_mbw_min, props))
+			mcc->cg.ctrls |= BIT(MPAM_CG_BW_MIN);
+	}
 	if (mpam_has_feature(mpam_feat_msmon_csu, props))
 		mcc->cg.mons[MPAM_CG_MON_OCCUPANCY] = props->num_csu_mon;
-	if (!mcc->cg.ctrls && !mcc->cg.mons[MPAM_CG_MON_OCCUPANCY])
+	if (mpam_has_feature(mpam_feat_msmon_mbwu, props)) {
+		mcc->cg.mons[MPAM_CG_MON_BYTES] = props->num_mbwu_mon;
+		mcc->cg.poll_ms = mpam_cgroup_poll_ms(props);
+	}
+	if (!mcc->cg.ctrls && !mcc->cg.mons[MPAM_CG_MON_OCCUPANCY] &&
+	    !mcc->cg.mons[MPAM_CG_MON_BYTES])
 		goto unused;
 
 	list_for_each_entry_srcu(comp, &class->components, class_list,
@@ -258,12 +415,22 @@ static struct mpam_cgroup_class *mpam_cgroup_describe(struct mpam_class *class)
 		n++;
 	mcc->comps = kcalloc(n, sizeof(*mcc->comps), GFP_KERNEL);
 	mcc->ids = kcalloc(n, sizeof(*mcc->ids), GFP_KERNEL);
-	if (!mcc->comps || !mcc->ids) {
-		kfree(mcc->comps);
-		kfree(mcc->ids);
-		kfree(mcc);
-		return ERR_PTR(-ENOMEM);
+	if (mcc->cg.mons[MPAM_CG_MON_BYTES]) {
+		unsigned int ctrs = mcc->cg.mons[MPAM_CG_MON_BYTES], i;
+
+		mcc->mbwu_mon = kcalloc(ctrs, sizeof(*mcc->mbwu_mon), GFP_KERNEL);
+		mcc->mbwu_users = kcalloc(ctrs, sizeof(*mcc->mbwu_users),
+					  GFP_KERNEL);
+		mcc->bound = kcalloc(n * ctrs, sizeof(*mcc->bound), GFP_KERNEL);
+		if (mcc->mbwu_mon) {
+			for (i = 0; i < ctrs; i++)
+				mcc->mbwu_mon[i] = -1;
+		}
+		if (!mcc->mbwu_mon || !mcc->mbwu_users || !mcc->bound)
+			goto nomem;
 	}
+	if (!mcc->comps || !mcc->ids)
+		goto nomem;
 	n = 0;
 	list_for_each_entry_srcu(comp, &class->components, class_list,
 				 srcu_read_lock_held(&mpam_srcu)) {
@@ -276,6 +443,9 @@ static struct mpam_cgroup_class *mpam_cgroup_describe(struct mpam_class *class)
 	mcc->cg.comp_ids = mcc->ids;
 	return mcc;
 
+nomem:
+	mpam_cgroup_free_class(mcc);
+	return ERR_PTR(-ENOMEM);
 unused:
 	kfree(mcc);
 	return NULL;
@@ -327,7 +497,13 @@ void mpam_cgroup_teardown(void)
 {
 	if (!mpam_cgroup_provider.ops)
 		return;
+	/* Only the driver's disable path, after an error, comes here. */
+	mpam_cgroup_provider.failed = true;
 	mpam_cgroup_unregister(&mpam_cgroup_provider);
 	mpam_cgroup_free_classes();
 	mpam_cgroup_provider.ops = NULL;
 }
+
+#ifdef CONFIG_CGROUP_MPAM_KUNIT_TEST
+#include "test_mpam_cgroup.c"
+#endif

@@ -35,7 +35,11 @@ enum mpam_cg_mon {
  * @ctrls:	bitmap of the enum mpam_cg_ctrl the class has
  * @portions:	width of the portion bitmap, if it has MPAM_CG_PORTION
  * @contiguous:	portion bitmaps must be one run of set bits
- * @mons:	number of hardware monitors of each enum mpam_cg_mon
+ * @mons:	number of hardware monitors of each enum mpam_cg_mon; for
+ *		MPAM_CG_MON_BYTES, the counters of each component that
+ *		mpam.counters assigns to cgroups
+ * @poll_ms:	period at which assigned byte counters must be read so
+ *		that no more than one overflow goes unseen; 0: never
  * @nr_comps:	number of components
  * @comp_ids:	the firmware's ID of each component
  * @priv:	the provider's
@@ -49,12 +53,15 @@ struct mpam_cg_class {
 	unsigned int portions;
 	bool contiguous;
 	unsigned int mons[MPAM_CG_NR_MONS];
+	unsigned int poll_ms;
 	unsigned int nr_comps;
 	const u32 *comp_ids;
 	void *priv;
 
 	/* private to the core */
 	unsigned int index;
+	unsigned int comp_base;		/* its first component over all classes */
+	unsigned int ctr_base;		/* its first counter over all classes */
 	struct list_head node;
 };
 
@@ -77,7 +84,18 @@ struct mpam_cg_config {
  *		@cls->ctrls are meaningful.
  * @read_mon:	read monitor @mon of @partid (and @pmg if @match_pmg) on
  *		component @comp; -EBUSY when no hardware monitor can be had.
- *		Called with cpus_read_lock() held, may sleep.
+ *		Only called for MPAM_CG_MON_OCCUPANCY.  Called with
+ *		cpus_read_lock() held, may sleep.
+ * @bind_counter: make byte counter @ctr (below @cls->mons[MPAM_CG_MON_BYTES])
+ *		of component @comp count the traffic of @partid (and @pmg if
+ *		@match_pmg) from zero, whatever it counted before; -ENOSPC
+ *		if the hardware counter cannot be had.  Other counters must
+ *		not be disturbed.  Called with cpus_read_lock() held, may
+ *		sleep.  Needed if a class has byte counters.
+ * @unbind_counter: stop using counter @ctr of component @comp.  Same
+ *		context.
+ * @read_counter: read bound counter @ctr of component @comp: the bytes
+ *		since it was bound.  Same context.
  * @set_label:	store @partid/@pmg as the label @tsk runs with from its
  *		next context switch.  Called from any context; must not sleep.
  * @sync_cpu:	make the current task of this CPU run with its label now.
@@ -95,6 +113,12 @@ struct mpam_cg_ops {
 	int (*read_mon)(struct mpam_cg_class *cls, unsigned int comp,
 			enum mpam_cg_mon mon, u16 partid, u8 pmg,
 			bool match_pmg, u64 *val);
+	int (*bind_counter)(struct mpam_cg_class *cls, unsigned int comp,
+			    unsigned int ctr, u16 partid, u8 pmg, bool match_pmg);
+	void (*unbind_counter)(struct mpam_cg_class *cls, unsigned int comp,
+			       unsigned int ctr);
+	int (*read_counter)(struct mpam_cg_class *cls, unsigned int comp,
+			    unsigned int ctr, u64 *val);
 	void (*set_label)(struct task_struct *tsk, u16 partid, u8 pmg);
 	void (*sync_cpu)(void *unused);
 	int (*acquire)(void);
@@ -107,12 +131,15 @@ struct mpam_cg_ops {
  * @nr_pmgs:	number of PMGs per PARTID
  * @ops:	operations
  * @classes:	list of struct mpam_cg_class, linked by ->node
+ * @failed:	set before unregistering when the hardware failed: the
+ *		files then fail with ENODEV and count an error event
  */
 struct mpam_cg_provider {
 	u16 nr_partids;
 	u16 nr_pmgs;
 	const struct mpam_cg_ops *ops;
 	struct list_head classes;
+	bool failed;
 };
 
 #ifdef CONFIG_CGROUP_MPAM

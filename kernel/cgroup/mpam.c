@@ -19,9 +19,10 @@
  * partition, so a change is folded down a subtree in one pre-order walk.
  *
  * Locking: mpam_cg_mutex protects the provider, the settings, the
- * partition and PMG of every cgroup and the labels of tasks.  It nests
- * inside cpus_read_lock(): the attach path takes them in that order, and
- * the provider needs the CPUs held to program the hardware.  The fork path
+ * partition and PMG of every cgroup, the byte counters and the labels of
+ * tasks.  It nests inside cpus_read_lock(): the attach path takes them in
+ * that order, and the provider needs the CPUs held to program the
+ * hardware.  The fork path
  * reads a cgroup's label without the lock.
  */
 #define pr_fmt(fmt) "mpam_cgroup: " fmt
@@ -39,11 +40,12 @@
 #include <linux/slab.h>
 #include <linux/smp.h>
 #include <linux/string.h>
+#include <linux/workqueue.h>
 
 enum mpam_cg_event {
 	MPAM_CG_EV_NOSPC,	/* a write needed a PARTID and none was free */
 	MPAM_CG_EV_NO_PMG,	/* a cgroup shares its parent's PMG */
-	MPAM_CG_EV_NO_MONITOR,	/* a monitor read found no hardware monitor */
+	MPAM_CG_EV_NO_MONITOR,	/* no hardware monitor for a read or counter */
 	MPAM_CG_EV_INVALID,	/* an effective portion fell back to the parent's */
 	MPAM_CG_EV_ERROR,	/* an access refused after a hardware error */
 	MPAM_CG_NR_EVENTS
@@ -76,6 +78,12 @@ struct mpam_cg_lines {
 	struct mpam_cg_val comp[];
 };
 
+/* A byte counter of one component assigned to a cgroup. */
+struct mpam_cg_ctr {
+	s16 idx;	/* the counter, or -1: none assigned */
+	bool bound;	/* counting the cgroup's identity (ctr_key) */
+};
+
 struct mpam_cg {
 	struct cgroup_subsys_state css;
 
@@ -100,6 +108,17 @@ struct mpam_cg {
 	u8 pmg;
 	u32 label;		/* MPAM_CG_LABEL(), read by fork */
 
+	/*
+	 * Byte counters, per component over all classes (NULL until one is
+	 * assigned), and the monitoring identity they count: see
+	 * mpam_cg_ctr_key().
+	 */
+	struct mpam_cg_ctr *ctrs;
+	u32 ctr_key;
+	/* On mpam_cg_rebinds: ctr_key changed, the counters not yet. */
+	bool rebind_pending;
+	struct list_head rebind_node;
+
 	atomic64_t events[MPAM_CG_NR_EVENTS];
 	atomic64_t events_local[MPAM_CG_NR_EVENTS];
 	struct cgroup_file events_file;
@@ -122,6 +141,8 @@ static const struct mpam_cg_ops *mpam_cg_fork_ops;
  * no PMG, leaving MPAM to resctrl: see mpam_cg_activate().
  */
 static bool mpam_cg_active;
+/* The last provider went away because its hardware failed. */
+static bool mpam_cg_failed;
 /* Partitions owned by cgroups below the root. */
 static unsigned int mpam_cg_nr_parts;
 static int mpam_cg_activate(void);
@@ -136,6 +157,19 @@ static DEFINE_IDA(mpam_cg_partids);
 static unsigned long *mpam_cg_pmgs;
 /* CPUs to interrupt once the labels of a change are stored. */
 static struct cpumask mpam_cg_ipi_mask;
+/*
+ * The cgroup each byte counter is assigned to, by cls->ctr_base +
+ * comp * cls->mons[MPAM_CG_MON_BYTES] + counter; and how many are.
+ */
+static struct mpam_cg **mpam_cg_ctr_owner;
+static unsigned int mpam_cg_nr_ctrs_used;
+/* Reads assigned counters often enough to see each overflow. */
+static unsigned int mpam_cg_poll_ms;
+static void mpam_cg_poll(struct work_struct *work);
+static DECLARE_DELAYED_WORK(mpam_cg_poll_work, mpam_cg_poll);
+static void mpam_cg_rebind(struct mpam_cg *cg);
+static void mpam_cg_apply_rebinds(void);
+static LIST_HEAD(mpam_cg_rebinds);
 
 static inline struct mpam_cg *css_mpam(struct cgroup_subsys_state *css)
 {
@@ -413,6 +447,17 @@ static void mpam_cg_event(struct mpam_cg *cg, enum mpam_cg_event ev)
 	}
 }
 
+/*
+ * An access without a provider: -ENODEV, and an error event if the
+ * hardware failed (@cg may be the root, which counts nothing).
+ */
+static int mpam_cg_gone(struct mpam_cg *cg)
+{
+	if (mpam_cg_failed)
+		mpam_cg_event(cg, MPAM_CG_EV_ERROR);
+	return -ENODEV;
+}
+
 /* --- labels, partitions and PMGs ----------------------------------------- */
 
 static unsigned long *mpam_pmg_map(u16 partid)
@@ -505,6 +550,7 @@ label:
 		smp_mb();
 		mpam_cg_label_tasks(cg);
 	}
+	mpam_cg_rebind(cg);
 }
 
 /*
@@ -760,6 +806,7 @@ static void mpam_cg_repartition(struct mpam_cg *cg, bool gain)
 	cg->own_partid = gain;
 	mpam_cg_settle_subtree(cg);
 	mpam_cg_sync_cpus();
+	mpam_cg_apply_rebinds();
 	if (!gain) {
 		mpam_cg_nr_parts--;
 		mpam_cg_reset_partid(cg->own_id);
@@ -779,8 +826,10 @@ static int mpam_cg_write(struct mpam_cg *cg, int ctrl, char *buf)
 	cpus_read_lock();
 	mutex_lock(&mpam_cg_mutex);
 	err = -ENODEV;
-	if (!mpam_cg_prov)
+	if (!mpam_cg_prov) {
+		err = mpam_cg_gone(cg);
 		goto out_unlock;
+	}
 
 	err = -ENOMEM;
 	longs = BITS_TO_LONGS(mpam_cg_max_portions);
@@ -889,10 +938,14 @@ static int mpam_setting_show(struct seq_file *sf, void *v)
 	struct mpam_cg_class *cls;
 	struct mpam_cg_val *val;
 	unsigned int i;
+	int err = 0;
 
 	mutex_lock(&mpam_cg_mutex);
-	if (!mpam_cg_prov)
+	if (!mpam_cg_prov) {
+		if (mpam_cg_failed)
+			err = mpam_cg_gone(cg);
 		goto out;
+	}
 	for_each_mpam_class(cls) {
 		if (!mpam_class_has(cls, ctrl))
 			continue;
@@ -908,7 +961,366 @@ static int mpam_setting_show(struct seq_file *sf, void *v)
 	}
 out:
 	mutex_unlock(&mpam_cg_mutex);
+	return err;
+}
+
+/* --- byte counters ------------------------------------------------------- */
+
+/*
+ * What the counters of @cg count: its partition whole when it owns one,
+ * else its PMG within the partition it runs in; 0 (nothing) while it has
+ * no PMG of its own, as while the controller labels no task.
+ */
+#define MPAM_CG_KEY_VALID	BIT(31)
+#define MPAM_CG_KEY_WHOLE	BIT(30)
+
+static u32 mpam_cg_ctr_key(struct mpam_cg *cg)
+{
+	if (!cg->own_pmg)
+		return 0;
+	return MPAM_CG_KEY_VALID | (cg->own_partid ? MPAM_CG_KEY_WHOLE : 0) |
+	       (u32)cg->partid << 8 | cg->pmg;
+}
+
+static struct mpam_cg **mpam_ctr_slot(struct mpam_cg_class *cls,
+				      unsigned int comp, unsigned int idx)
+{
+	return &mpam_cg_ctr_owner[cls->ctr_base +
+				  comp * cls->mons[MPAM_CG_MON_BYTES] + idx];
+}
+
+static int mpam_cg_bind(struct mpam_cg *cg, struct mpam_cg_class *cls,
+			unsigned int comp)
+{
+	struct mpam_cg_ctr *ctr = &cg->ctrs[cls->comp_base + comp];
+	int err;
+
+	if (!cg->ctr_key)
+		return 0;
+	err = mpam_cg_prov->ops->bind_counter(cls, comp, ctr->idx, cg->partid,
+					      cg->pmg, !cg->own_partid);
+	ctr->bound = !err;
+	return err;
+}
+
+static void mpam_cg_unbind(struct mpam_cg *cg, struct mpam_cg_class *cls,
+			   unsigned int comp)
+{
+	struct mpam_cg_ctr *ctr = &cg->ctrs[cls->comp_base + comp];
+
+	if (ctr->bound)
+		mpam_cg_prov->ops->unbind_counter(cls, comp, ctr->idx);
+	ctr->bound = false;
+}
+
+/*
+ * @cg's identity may have changed: note it, and queue its counters to be
+ * bound to the new identity by mpam_cg_apply_rebinds(), which the caller
+ * runs once it may sleep (this runs in RCU walks of the hierarchy).
+ */
+static void mpam_cg_rebind(struct mpam_cg *cg)
+{
+	u32 key = mpam_cg_ctr_key(cg);
+
+	if (key == cg->ctr_key)
+		return;
+	cg->ctr_key = key;
+	if (cg->ctrs && !cg->rebind_pending) {
+		cg->rebind_pending = true;
+		list_add_tail(&cg->rebind_node, &mpam_cg_rebinds);
+	}
+}
+
+static void mpam_cg_cancel_rebind(struct mpam_cg *cg)
+{
+	if (cg->rebind_pending)
+		list_del(&cg->rebind_node);
+	cg->rebind_pending = false;
+}
+
+static void mpam_cg_rebind_ctrs(struct mpam_cg *cg)
+{
+	struct mpam_cg_class *cls;
+	unsigned int i;
+
+	for_each_mpam_class(cls) {
+		for (i = 0; i < cls->nr_comps; i++) {
+			if (cg->ctrs[cls->comp_base + i].idx < 0)
+				continue;
+			mpam_cg_unbind(cg, cls, i);
+			if (mpam_cg_bind(cg, cls, i))
+				pr_warn_ratelimited("counter %s:%u not bound again\n",
+						    cls->name, cls->comp_ids[i]);
+		}
+	}
+}
+
+/*
+ * Bind the counters of every cgroup whose identity changed to the new
+ * identity.  Counting restarts from zero.  A counter that cannot be bound
+ * again stays assigned and reads as unassigned until the next change.
+ */
+static void mpam_cg_apply_rebinds(void)
+{
+	struct mpam_cg *cg;
+
+	lockdep_assert_held(&mpam_cg_mutex);
+	while (!list_empty(&mpam_cg_rebinds)) {
+		cg = list_first_entry(&mpam_cg_rebinds, struct mpam_cg,
+				      rebind_node);
+		mpam_cg_cancel_rebind(cg);
+		mpam_cg_rebind_ctrs(cg);
+	}
+}
+
+/* Give back the counter of @cg on component @comp of @cls, if any. */
+static void mpam_cg_put_ctr(struct mpam_cg *cg, struct mpam_cg_class *cls,
+			    unsigned int comp)
+{
+	struct mpam_cg_ctr *ctr = cg->ctrs ? &cg->ctrs[cls->comp_base + comp] :
+					     NULL;
+
+	if (!ctr || ctr->idx < 0)
+		return;
+	mpam_cg_unbind(cg, cls, comp);
+	*mpam_ctr_slot(cls, comp, ctr->idx) = NULL;
+	ctr->idx = -1;
+	mpam_cg_nr_ctrs_used--;
+}
+
+/*
+ * Assign a free counter of component @comp of @cls to @cg and bind it.
+ * -ENOSPC if the component has none free.
+ */
+static int mpam_cg_get_ctr(struct mpam_cg *cg, struct mpam_cg_class *cls,
+			   unsigned int comp)
+{
+	struct mpam_cg_ctr *ctr = &cg->ctrs[cls->comp_base + comp];
+	unsigned int idx;
+	int err;
+
+	if (ctr->idx >= 0)
+		return 0;
+	for (idx = 0; idx < cls->mons[MPAM_CG_MON_BYTES]; idx++) {
+		if (!*mpam_ctr_slot(cls, comp, idx))
+			break;
+	}
+	if (idx == cls->mons[MPAM_CG_MON_BYTES])
+		return -ENOSPC;
+	ctr->idx = idx;
+	err = mpam_cg_bind(cg, cls, comp);
+	if (err) {
+		ctr->idx = -1;
+		return err;
+	}
+	*mpam_ctr_slot(cls, comp, idx) = cg;
+	mpam_cg_nr_ctrs_used++;
 	return 0;
+}
+
+static void mpam_cg_put_ctrs(struct mpam_cg *cg)
+{
+	struct mpam_cg_class *cls;
+	unsigned int i;
+
+	mpam_cg_cancel_rebind(cg);
+	if (!cg->ctrs)
+		return;
+	for_each_mpam_class(cls) {
+		for (i = 0; i < cls->nr_comps; i++)
+			mpam_cg_put_ctr(cg, cls, i);
+	}
+	kfree(cg->ctrs);
+	cg->ctrs = NULL;
+	cg->ctr_key = 0;
+}
+
+/* Read the bytes @cg's counter of @comp has seen; -EBUSY if it has none. */
+static int mpam_cg_read_ctr(struct mpam_cg *cg, struct mpam_cg_class *cls,
+			    unsigned int comp, u64 *val)
+{
+	struct mpam_cg_ctr *ctr = cg->ctrs ? &cg->ctrs[cls->comp_base + comp] :
+					     NULL;
+
+	if (!ctr || ctr->idx < 0 || !ctr->bound)
+		return -EBUSY;
+	return mpam_cg_prov->ops->read_counter(cls, comp, ctr->idx, val);
+}
+
+/* Read every bound counter, so that the provider sees every overflow. */
+static void mpam_cg_poll_ctrs(void)
+{
+	struct mpam_cg_class *cls;
+	unsigned int i, idx;
+	struct mpam_cg *cg;
+	u64 val;
+
+	for_each_mpam_class(cls) {
+		if (!cls->poll_ms)
+			continue;
+		for (i = 0; i < cls->nr_comps; i++) {
+			for (idx = 0; idx < cls->mons[MPAM_CG_MON_BYTES]; idx++) {
+				cg = *mpam_ctr_slot(cls, i, idx);
+				if (cg)
+					mpam_cg_read_ctr(cg, cls, i, &val);
+			}
+		}
+	}
+}
+
+static void mpam_cg_poll(struct work_struct *work)
+{
+	cpus_read_lock();
+	mutex_lock(&mpam_cg_mutex);
+	if (mpam_cg_prov && mpam_cg_nr_ctrs_used && mpam_cg_poll_ms) {
+		mpam_cg_poll_ctrs();
+		schedule_delayed_work(&mpam_cg_poll_work,
+				      msecs_to_jiffies(mpam_cg_poll_ms));
+	}
+	mutex_unlock(&mpam_cg_mutex);
+	cpus_read_unlock();
+}
+
+static int mpam_counters_show(struct seq_file *sf, void *v)
+{
+	struct mpam_cg *cg = css_mpam(seq_css(sf));
+	struct mpam_cg_class *cls;
+	unsigned int i;
+	int err = 0;
+
+	mutex_lock(&mpam_cg_mutex);
+	if (!mpam_cg_prov) {
+		if (mpam_cg_failed)
+			err = mpam_cg_gone(cg);
+		goto out;
+	}
+	for_each_mpam_class(cls) {
+		if (!cls->mons[MPAM_CG_MON_BYTES])
+			continue;
+		for (i = 0; i < cls->nr_comps; i++)
+			seq_printf(sf, "%s:%u %s\n", cls->name, cls->comp_ids[i],
+				   cg->ctrs && cg->ctrs[cls->comp_base + i].idx >= 0 ?
+				   "on" : "off");
+	}
+out:
+	mutex_unlock(&mpam_cg_mutex);
+	return err;
+}
+
+/*
+ * "<class>[:<id>] on|off": assign a byte counter of each component named
+ * to @cg, or give it back; all or nothing.
+ */
+static int mpam_cg_counters_write(struct mpam_cg *cg, char *buf)
+{
+	struct mpam_cg_class *cls;
+	char *key, *val, *id;
+	int comp = -1, first, last, i, err = 0;
+	unsigned long *had;
+	bool on;
+
+	buf = strstrip(buf);
+	key = strsep(&buf, " \t");
+	val = buf ? skip_spaces(buf) : NULL;
+	if (!key || !*key || !val)
+		return -EINVAL;
+	if (!strcmp(val, "on"))
+		on = true;
+	else if (!strcmp(val, "off"))
+		on = false;
+	else
+		return -EINVAL;
+	id = strchr(key, ':');
+	if (id)
+		*id++ = '\0';
+
+	cpus_read_lock();
+	mutex_lock(&mpam_cg_mutex);
+	err = -ENODEV;
+	if (!mpam_cg_prov) {
+		err = mpam_cg_gone(cg);
+		goto out;
+	}
+	err = -EINVAL;
+	cls = mpam_find_class(key);
+	if (!cls || !cls->mons[MPAM_CG_MON_BYTES])
+		goto out;
+	if (id) {
+		comp = mpam_find_comp(cls, id);
+		if (comp < 0)
+			goto out;
+	}
+	first = comp < 0 ? 0 : comp;
+	last = comp < 0 ? cls->nr_comps - 1 : comp;
+
+	err = 0;
+	if (!on) {
+		for (i = first; i <= last; i++)
+			mpam_cg_put_ctr(cg, cls, i);
+		mpam_cg_maybe_deactivate();
+		goto out;
+	}
+	if (!cg->ctrs) {
+		err = -ENOMEM;
+		cg->ctrs = kcalloc(mpam_cg_nr_comps, sizeof(*cg->ctrs),
+				   GFP_KERNEL);
+		if (!cg->ctrs)
+			goto out;
+		for (i = 0; i < mpam_cg_nr_comps; i++)
+			cg->ctrs[i].idx = -1;
+		err = 0;
+	}
+	/* Counters count identities: every cgroup needs one, and its PMG. */
+	err = mpam_cg_activate();
+	if (err)
+		goto out;
+	err = -ENOMEM;
+	had = bitmap_zalloc(cls->nr_comps, GFP_KERNEL);
+	if (!had) {
+		mpam_cg_maybe_deactivate();
+		goto out;
+	}
+	mpam_cg_settle(cg);
+	mpam_cg_sync_cpus();
+	mpam_cg_apply_rebinds();
+	err = 0;
+	for (i = first; i <= last; i++) {
+		if (cg->ctrs[cls->comp_base + i].idx >= 0) {
+			set_bit(i, had);
+			continue;
+		}
+		err = mpam_cg_get_ctr(cg, cls, i);
+		if (err)
+			break;
+	}
+	if (err) {
+		if (err == -ENOSPC)
+			mpam_cg_event(cg, MPAM_CG_EV_NO_MONITOR);
+		/* Give back what this write took. */
+		while (--i >= first) {
+			if (!test_bit(i, had))
+				mpam_cg_put_ctr(cg, cls, i);
+		}
+		mpam_cg_maybe_deactivate();
+	}
+	bitmap_free(had);
+	if (err)
+		goto out;
+	if (mpam_cg_nr_ctrs_used && mpam_cg_poll_ms)
+		schedule_delayed_work(&mpam_cg_poll_work,
+				      msecs_to_jiffies(mpam_cg_poll_ms));
+out:
+	mutex_unlock(&mpam_cg_mutex);
+	cpus_read_unlock();
+	return err;
+}
+
+static ssize_t mpam_counters_write(struct kernfs_open_file *of, char *buf,
+				   size_t nbytes, loff_t off)
+{
+	int err = mpam_cg_counters_write(css_mpam(of_css(of)), buf);
+
+	return err ?: nbytes;
 }
 
 /* --- read-only files ----------------------------------------------------- */
@@ -937,10 +1349,14 @@ static int mpam_partition_show(struct seq_file *sf, void *v)
 	struct mpam_cg *cg = css_mpam(seq_css(sf)), *owner;
 	struct mpam_cg_class *cls;
 	unsigned int i, n = 0;
+	int err = 0;
 
 	mutex_lock(&mpam_cg_mutex);
-	if (!mpam_cg_prov)
+	if (!mpam_cg_prov) {
+		if (mpam_cg_failed)
+			err = mpam_cg_gone(cg);
 		goto out;
+	}
 	owner = mpam_cg_owner(cg);
 	seq_printf(sf, "partid %u\npmg %u\nmode %s\n", cg->partid, cg->pmg,
 		   cg->own_partid ? "own" :
@@ -953,7 +1369,7 @@ static int mpam_partition_show(struct seq_file *sf, void *v)
 	}
 out:
 	mutex_unlock(&mpam_cg_mutex);
-	return 0;
+	return err;
 }
 
 /*
@@ -989,8 +1405,11 @@ static int mpam_cg_read_mon(struct mpam_cg *cg, struct mpam_cg_class *cls,
 		if (!css_tryget(&d->css))
 			continue;
 		rcu_read_unlock();
-		err = ops->read_mon(cls, comp, mon, d->partid, d->pmg, !whole,
-				    &val);
+		if (mon == MPAM_CG_MON_BYTES)
+			err = mpam_cg_read_ctr(d, cls, comp, &val);
+		else
+			err = ops->read_mon(cls, comp, mon, d->partid, d->pmg,
+					    !whole, &val);
 		rcu_read_lock();
 		css_put(&d->css);
 		if (err)
@@ -1018,8 +1437,11 @@ static int mpam_stat_show(struct seq_file *sf, void *v)
 	/* The provider may need the CPUs held: take them in the usual order. */
 	cpus_read_lock();
 	mutex_lock(&mpam_cg_mutex);
-	if (!mpam_cg_prov)
+	if (!mpam_cg_prov) {
+		if (mpam_cg_failed)
+			err = mpam_cg_gone(cg);
 		goto out;
+	}
 	for_each_mpam_class(cls) {
 		if (!cls->mons[MPAM_CG_MON_OCCUPANCY] &&
 		    !cls->mons[MPAM_CG_MON_BYTES])
@@ -1079,10 +1501,14 @@ static int mpam_capacity_show(struct seq_file *sf, void *v)
 {
 	struct mpam_cg_class *cls;
 	unsigned int i, used;
+	int err = 0;
 
 	mutex_lock(&mpam_cg_mutex);
-	if (!mpam_cg_prov)
+	if (!mpam_cg_prov) {
+		if (mpam_cg_failed)
+			err = mpam_cg_gone(css_mpam(seq_css(sf)));
 		goto out;
+	}
 	used = 1;
 	for (i = 1; i < mpam_cg_prov->nr_partids; i++)
 		used += test_bit(0, mpam_pmg_map(i));
@@ -1103,7 +1529,7 @@ static int mpam_capacity_show(struct seq_file *sf, void *v)
 	}
 out:
 	mutex_unlock(&mpam_cg_mutex);
-	return 0;
+	return err;
 }
 
 static struct cftype mpam_cg_files[] = {
@@ -1130,6 +1556,12 @@ static struct cftype mpam_cg_files[] = {
 		.private = MPAM_CG_BW_MIN,
 		.seq_show = mpam_setting_show,
 		.write = mpam_setting_write,
+	},
+	{
+		.name = "counters",
+		.flags = CFTYPE_NOT_ON_ROOT,
+		.seq_show = mpam_counters_show,
+		.write = mpam_counters_write,
 	},
 	{
 		.name = "partition",
@@ -1200,6 +1632,7 @@ static void mpam_css_offline(struct cgroup_subsys_state *css)
 	mutex_lock(&mpam_cg_mutex);
 	WRITE_ONCE(cg->online, false);
 	if (mpam_cg_prov) {
+		mpam_cg_put_ctrs(cg);
 		mpam_cg_put_pmg(cg);
 		if (cg->own_partid) {
 			cg->own_partid = false;
@@ -1222,6 +1655,7 @@ static void mpam_css_free(struct cgroup_subsys_state *css)
 
 	mpam_cg_free_lines(cg);
 	kfree(cg->eff);
+	kfree(cg->ctrs);
 	kfree(cg);
 }
 
@@ -1314,6 +1748,7 @@ static int mpam_cg_activate(void)
 	rcu_read_unlock();
 	mpam_cg_sync_cpus();
 	mpam_cg_active = true;
+	mpam_cg_apply_rebinds();
 	WRITE_ONCE(mpam_cg_fork_ops, ops);
 	return 0;
 }
@@ -1328,7 +1763,8 @@ static void mpam_cg_maybe_deactivate(void)
 	struct mpam_cg *root = mpam_cg_root();
 
 	lockdep_assert_held(&mpam_cg_mutex);
-	if (!mpam_cg_active || mpam_cg_nr_parts || root->nr_set)
+	if (!mpam_cg_active || mpam_cg_nr_parts || root->nr_set ||
+	    mpam_cg_nr_ctrs_used)
 		return;
 	WRITE_ONCE(mpam_cg_fork_ops, NULL);
 	rcu_read_lock();
@@ -1340,6 +1776,7 @@ static void mpam_cg_maybe_deactivate(void)
 		mpam_cg_put_pmg(cg);
 		cg->partid = 0;
 		cg->pmg = 0;
+		cg->ctr_key = 0;
 		if (cg->label) {
 			WRITE_ONCE(cg->label, 0);
 			/* Pairs with the second look of mpam_fork(). */
@@ -1370,7 +1807,7 @@ int mpam_cgroup_register(struct mpam_cg_provider *prov)
 {
 	struct mpam_cg_class *cls;
 	struct mpam_cg *root = mpam_cg_root();
-	unsigned int index = 0, comps = 0, portions = 0;
+	unsigned int index = 0, comps = 0, portions = 0, ctrs = 0, poll = 0;
 	int err = 0;
 
 	if (!prov->nr_partids || !prov->nr_pmgs || prov->nr_pmgs > 256 ||
@@ -1380,6 +1817,10 @@ int mpam_cgroup_register(struct mpam_cg_provider *prov)
 	list_for_each_entry(cls, &prov->classes, node) {
 		if (!cls->name || !cls->nr_comps || !cls->comp_ids ||
 		    (mpam_class_has(cls, MPAM_CG_PORTION) && !cls->portions))
+			return -EINVAL;
+		if (cls->mons[MPAM_CG_MON_BYTES] &&
+		    (!prov->ops->bind_counter || !prov->ops->unbind_counter ||
+		     !prov->ops->read_counter))
 			return -EINVAL;
 	}
 
@@ -1391,16 +1832,29 @@ int mpam_cgroup_register(struct mpam_cg_provider *prov)
 	}
 	list_for_each_entry(cls, &prov->classes, node) {
 		cls->index = index++;
+		cls->comp_base = comps;
+		cls->ctr_base = ctrs;
 		comps += cls->nr_comps;
+		ctrs += cls->nr_comps * cls->mons[MPAM_CG_MON_BYTES];
 		portions = max(portions, cls->portions);
+		if (cls->mons[MPAM_CG_MON_BYTES] && cls->poll_ms)
+			poll = poll ? min(poll, cls->poll_ms) : cls->poll_ms;
 	}
 	mpam_cg_pmgs = kcalloc(prov->nr_partids * BITS_TO_LONGS(prov->nr_pmgs),
 			       sizeof(unsigned long), GFP_KERNEL);
-	if (!mpam_cg_pmgs) {
+	mpam_cg_ctr_owner = kcalloc(max(ctrs, 1U), sizeof(*mpam_cg_ctr_owner),
+				    GFP_KERNEL);
+	if (!mpam_cg_pmgs || !mpam_cg_ctr_owner) {
+		kfree(mpam_cg_pmgs);
+		kfree(mpam_cg_ctr_owner);
+		mpam_cg_ctr_owner = NULL;
 		err = -ENOMEM;
 		goto out;
 	}
+	mpam_cg_nr_ctrs_used = 0;
+	mpam_cg_poll_ms = poll;
 	mpam_cg_prov = prov;
+	mpam_cg_failed = false;
 	mpam_cg_nr_classes = index;
 	mpam_cg_nr_comps = comps;
 	mpam_cg_max_portions = portions;
@@ -1408,6 +1862,8 @@ int mpam_cgroup_register(struct mpam_cg_provider *prov)
 	if (!root->eff) {
 		mpam_cg_prov = NULL;
 		kfree(mpam_cg_pmgs);
+		kfree(mpam_cg_ctr_owner);
+		mpam_cg_ctr_owner = NULL;
 		err = -ENOMEM;
 		goto out;
 	}
@@ -1438,16 +1894,33 @@ void mpam_cgroup_unregister(struct mpam_cg_provider *prov)
 {
 	struct cgroup_subsys_state *pos;
 	struct mpam_cg *root = mpam_cg_root();
+	struct mpam_cg_class *cls;
+	unsigned int i, idx;
 
 	cpus_read_lock();
 	mutex_lock(&mpam_cg_mutex);
 	if (mpam_cg_prov != prov)
 		goto out;
 
+	/* Counters first: the provider may sleep to give them back. */
+	list_for_each_entry(cls, &prov->classes, node) {
+		for (i = 0; i < cls->nr_comps; i++) {
+			for (idx = 0; idx < cls->mons[MPAM_CG_MON_BYTES]; idx++) {
+				struct mpam_cg *cg = *mpam_ctr_slot(cls, i, idx);
+
+				if (cg)
+					mpam_cg_put_ctr(cg, cls, i);
+			}
+		}
+	}
 	rcu_read_lock();
 	css_for_each_descendant_pre(pos, &root->css) {
 		struct mpam_cg *cg = css_mpam(pos);
 
+		mpam_cg_cancel_rebind(cg);
+		kfree(cg->ctrs);
+		cg->ctrs = NULL;
+		cg->ctr_key = 0;
 		mpam_cg_free_lines(cg);
 		cg->own_partid = cg == root;
 		cg->own_pmg = false;
@@ -1479,11 +1952,17 @@ void mpam_cgroup_unregister(struct mpam_cg_provider *prov)
 	ida_destroy(&mpam_cg_partids);
 	kfree(mpam_cg_pmgs);
 	mpam_cg_pmgs = NULL;
+	kfree(mpam_cg_ctr_owner);
+	mpam_cg_ctr_owner = NULL;
+	mpam_cg_nr_ctrs_used = 0;
 	mpam_cg_prov = NULL;
+	mpam_cg_failed = prov->failed;
 	pr_info("provider gone: every cgroup back in the default partition\n");
 out:
 	mutex_unlock(&mpam_cg_mutex);
 	cpus_read_unlock();
+	/* A poll that ran meanwhile found no provider and stopped. */
+	cancel_delayed_work_sync(&mpam_cg_poll_work);
 }
 
 #ifdef CONFIG_CGROUP_MPAM_KUNIT_TEST

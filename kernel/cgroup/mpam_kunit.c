@@ -79,9 +79,69 @@ static int fake_read_mon(struct mpam_cg_class *cls, unsigned int comp,
 			 enum mpam_cg_mon mon, u16 partid, u8 pmg,
 			 bool match_pmg, u64 *val)
 {
-	if (partid == 3 && mon == MPAM_CG_MON_BYTES)
-		return -EBUSY;
 	*val = 1000 * partid + (match_pmg ? 10 * (pmg + 1) : 0);
+	return 0;
+}
+
+/* Byte counters of the fake hardware, per class, component and counter. */
+#define FAKE_CLASSES	3
+#define FAKE_COMPS	4
+#define FAKE_CTRS	4
+
+struct fake_ctr {
+	bool bound;
+	u16 partid;
+	u8 pmg;
+	bool match_pmg;
+	unsigned int binds;	/* times bound */
+	unsigned int reads;
+	u64 bytes;		/* counted since bound */
+};
+
+static struct fake_ctr fake_ctrs[FAKE_CLASSES][FAKE_COMPS][FAKE_CTRS];
+static int fake_bind_fail;
+
+static struct fake_ctr *fake_ctr_of(struct mpam_cg_class *cls,
+				    unsigned int comp, unsigned int ctr)
+{
+	return &fake_ctrs[cls->index][comp][ctr];
+}
+
+static int fake_bind_counter(struct mpam_cg_class *cls, unsigned int comp,
+			     unsigned int ctr, u16 partid, u8 pmg,
+			     bool match_pmg)
+{
+	struct fake_ctr *c = fake_ctr_of(cls, comp, ctr);
+
+	lockdep_assert_cpus_held();
+	if (fake_bind_fail)
+		return fake_bind_fail;
+	if (ctr >= cls->mons[MPAM_CG_MON_BYTES] || c->bound)
+		return -EINVAL;		/* the core handed out a wrong counter */
+	c->bound = true;
+	c->partid = partid;
+	c->pmg = pmg;
+	c->match_pmg = match_pmg;
+	c->binds++;
+	c->bytes = 0;
+	return 0;
+}
+
+static void fake_unbind_counter(struct mpam_cg_class *cls, unsigned int comp,
+				unsigned int ctr)
+{
+	fake_ctr_of(cls, comp, ctr)->bound = false;
+}
+
+static int fake_read_counter(struct mpam_cg_class *cls, unsigned int comp,
+			     unsigned int ctr, u64 *val)
+{
+	struct fake_ctr *c = fake_ctr_of(cls, comp, ctr);
+
+	if (!c->bound)
+		return -EINVAL;
+	c->reads++;
+	*val = c->bytes;
 	return 0;
 }
 
@@ -117,6 +177,9 @@ static void fake_release(void)
 static const struct mpam_cg_ops fake_ops = {
 	.apply = fake_apply,
 	.read_mon = fake_read_mon,
+	.bind_counter = fake_bind_counter,
+	.unbind_counter = fake_unbind_counter,
+	.read_counter = fake_read_counter,
 	.set_label = fake_set_label,
 	.sync_cpu = fake_sync_cpu,
 	.acquire = fake_acquire,
@@ -152,6 +215,8 @@ static int mpam_test_init(struct kunit *test)
 	int err;
 
 	memset(fake_hw, 0, sizeof(fake_hw));
+	memset(fake_ctrs, 0, sizeof(fake_ctrs));
+	fake_bind_fail = 0;
 	fake_labels = 0;
 	fake_busy = false;
 	fake_owned = 0;
@@ -498,4 +563,384 @@ static struct kunit_suite mpam_cgroup_test_suite = {
 	.test_cases = mpam_cgroup_test_cases,
 };
 
-kunit_test_suites(&mpam_cgroup_test_suite);
+/*
+ * Byte counter assignment on the shapes of the emulated platform's
+ * profiles: a server (plenty of counters), a Kunpeng-like machine (L2
+ * counters per core, a memory class whose components match no L3) and a
+ * scarce one (two counters per component).
+ */
+struct fake_topo {
+	const char *name;
+	struct mpam_cg_class *classes[3];
+	struct mpam_cg_class *multi;	/* a class with several components */
+};
+
+static const u32 topo_one_id[] = { 1 };
+static const u32 topo_node_id[] = { 0 };
+static const u32 topo_l2_ids[] = { 100, 101, 102, 103 };
+static const u32 topo_l3_ids[] = { 1, 2 };
+
+static struct mpam_cg_class server_l3 = {
+	.name = "l3", .ctrls = BIT(MPAM_CG_PORTION) | BIT(MPAM_CG_CMAX) |
+			       BIT(MPAM_CG_BW_MAX),
+	.portions = 16, .poll_ms = 8000,
+	.mons = { [MPAM_CG_MON_OCCUPANCY] = 16, [MPAM_CG_MON_BYTES] = 4 },
+	.nr_comps = 1, .comp_ids = topo_one_id,
+};
+
+static struct mpam_cg_class server_mem = {
+	.name = "mem", .ctrls = BIT(MPAM_CG_BW_MAX) | BIT(MPAM_CG_BW_MIN),
+	.mons = { [MPAM_CG_MON_BYTES] = 4 },
+	.nr_comps = 1, .comp_ids = topo_node_id,
+};
+
+static struct mpam_cg_class kunpeng_l2 = {
+	.name = "l2", .ctrls = BIT(MPAM_CG_PORTION), .portions = 8,
+	.poll_ms = 125,
+	.mons = { [MPAM_CG_MON_OCCUPANCY] = 4, [MPAM_CG_MON_BYTES] = 4 },
+	.nr_comps = 4, .comp_ids = topo_l2_ids,
+};
+
+static struct mpam_cg_class kunpeng_l3 = {
+	.name = "l3", .ctrls = BIT(MPAM_CG_PORTION), .portions = 17,
+	.mons = { [MPAM_CG_MON_OCCUPANCY] = 8 },
+	.nr_comps = 2, .comp_ids = topo_l3_ids,
+};
+
+static struct mpam_cg_class kunpeng_mem = {
+	.name = "mem", .ctrls = BIT(MPAM_CG_BW_MAX), .poll_ms = 8000,
+	.mons = { [MPAM_CG_MON_BYTES] = 4 },
+	.nr_comps = 1, .comp_ids = topo_node_id,
+};
+
+static struct mpam_cg_class scarce_l3 = {
+	.name = "l3", .ctrls = BIT(MPAM_CG_PORTION) | BIT(MPAM_CG_BW_MAX),
+	.portions = 8, .poll_ms = 125,
+	.mons = { [MPAM_CG_MON_OCCUPANCY] = 2, [MPAM_CG_MON_BYTES] = 2 },
+	.nr_comps = 1, .comp_ids = topo_one_id,
+};
+
+static struct mpam_cg_class scarce_mem = {
+	.name = "mem", .ctrls = BIT(MPAM_CG_BW_MAX), .poll_ms = 125,
+	.mons = { [MPAM_CG_MON_BYTES] = 2 },
+	.nr_comps = 1, .comp_ids = topo_node_id,
+};
+
+static const struct fake_topo fake_topos[] = {
+	{ "server", { &server_l3, &server_mem }, NULL },
+	{ "kunpeng", { &kunpeng_l2, &kunpeng_l3, &kunpeng_mem }, &kunpeng_l2 },
+	{ "scarce", { &scarce_l3, &scarce_mem }, NULL },
+};
+
+static void fake_topo_desc(const struct fake_topo *t, char *desc)
+{
+	strscpy(desc, t->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(fake_topo, fake_topos, fake_topo_desc);
+
+#define NR_CGS	5
+
+struct ctr_env {
+	const struct fake_topo *topo;
+	struct mpam_cg root, cg[NR_CGS];
+	bool up;
+};
+
+static struct mpam_cg_provider topo_prov = {
+	.nr_partids = 8,
+	.nr_pmgs = 8,
+	.ops = &fake_ops,
+};
+
+static struct ctr_env *ctr_setup(struct kunit *test)
+{
+	const struct fake_topo *topo = test->param_value;
+	struct ctr_env *e;
+	int i, err;
+
+	memset(fake_hw, 0, sizeof(fake_hw));
+	memset(fake_ctrs, 0, sizeof(fake_ctrs));
+	fake_bind_fail = 0;
+	INIT_LIST_HEAD(&topo_prov.classes);
+	for (i = 0; i < ARRAY_SIZE(topo->classes) && topo->classes[i]; i++)
+		list_add_tail(&topo->classes[i]->node, &topo_prov.classes);
+	err = mpam_cgroup_register(&topo_prov);
+	if (err == -EBUSY)
+		kunit_skip(test, "a real MPAM provider is registered");
+	KUNIT_ASSERT_EQ(test, err, 0);
+
+	e = kunit_kzalloc(test, sizeof(*e), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, e);
+	test->priv = e;
+	e->topo = topo;
+	fake_cg_init(&e->root, NULL);
+	e->root.own_partid = true;
+	e->root.own_pmg = true;
+	mutex_lock(&mpam_cg_mutex);
+	e->root.eff = mpam_eff_alloc();
+	mutex_unlock(&mpam_cg_mutex);
+	KUNIT_ASSERT_NOT_NULL(test, e->root.eff);
+	for (i = 0; i < NR_CGS; i++)
+		fake_cg_init(&e->cg[i], &e->root);
+	e->up = true;
+	return e;
+}
+
+static void ctr_exit(struct kunit *test)
+{
+	struct ctr_env *e = test->priv;
+	int i;
+
+	if (e && e->up) {
+		for (i = 0; i < NR_CGS; i++)
+			if (READ_ONCE(e->cg[i].online))
+				mpam_css_offline(&e->cg[i].css);
+		mpam_cg_free_lines(&e->root);
+		kfree(e->root.eff);
+	}
+	mpam_cgroup_unregister(&topo_prov);
+}
+
+static int write_ctrs(struct mpam_cg *cg, const char *line)
+{
+	char buf[32];
+
+	strscpy(buf, line, sizeof(buf));
+	return mpam_cg_counters_write(cg, buf);
+}
+
+static int read_bytes(struct mpam_cg *cg, struct mpam_cg_class *cls,
+		      unsigned int comp, u64 *val)
+{
+	int err;
+
+	cpus_read_lock();
+	mutex_lock(&mpam_cg_mutex);
+	err = mpam_cg_read_mon(cg, cls, comp, MPAM_CG_MON_BYTES, val);
+	mutex_unlock(&mpam_cg_mutex);
+	cpus_read_unlock();
+	return err;
+}
+
+static s16 ctr_idx(struct mpam_cg *cg, struct mpam_cg_class *cls,
+		   unsigned int comp)
+{
+	return cg->ctrs ? cg->ctrs[cls->comp_base + comp].idx : -1;
+}
+
+/* Counters up to the number the hardware has; then ENOSPC, no change. */
+static void mpam_test_ctr_assign(struct kunit *test)
+{
+	struct ctr_env *e = ctr_setup(test);
+	struct mpam_cg_class *cls = e->topo->classes[0];
+	unsigned int n = cls->mons[MPAM_CG_MON_BYTES], i;
+	char line[16];
+	struct fake_ctr *c;
+	s16 idx;
+	u64 v;
+
+	if (!n)
+		cls = e->topo->classes[1];
+	n = min_t(unsigned int, cls->mons[MPAM_CG_MON_BYTES], NR_CGS);
+	snprintf(line, sizeof(line), "%s on", cls->name);
+	for (i = 0; i < n; i++) {
+		KUNIT_ASSERT_EQ(test, write_ctrs(&e->cg[i], line), 0);
+		idx = ctr_idx(&e->cg[i], cls, 0);
+		KUNIT_ASSERT_GE(test, idx, 0);
+		c = fake_ctr_of(cls, 0, idx);
+		/* Bound to the cgroup's own PMG in the default partition. */
+		KUNIT_EXPECT_TRUE(test, c->bound);
+		KUNIT_EXPECT_EQ(test, c->partid, 0);
+		KUNIT_EXPECT_EQ(test, c->pmg, e->cg[i].pmg);
+		KUNIT_EXPECT_TRUE(test, c->match_pmg);
+		/* Writing "on" again changes nothing. */
+		KUNIT_EXPECT_EQ(test, write_ctrs(&e->cg[i], line), 0);
+		KUNIT_EXPECT_EQ(test, c->binds, 1);
+	}
+	KUNIT_EXPECT_EQ(test, read_bytes(&e->cg[0], cls, 0, &v), 0);
+	if (n == NR_CGS)
+		return;
+
+	/* No counter left: ENOSPC, an event, nothing assigned. */
+	KUNIT_EXPECT_EQ(test, write_ctrs(&e->cg[n], line), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&e->cg[n].events_local[MPAM_CG_EV_NO_MONITOR]), 1);
+	KUNIT_EXPECT_LT(test, ctr_idx(&e->cg[n], cls, 0), 0);
+	KUNIT_EXPECT_EQ(test, read_bytes(&e->cg[n], cls, 0, &v), -EBUSY);
+
+	/* Releasing one leaves the other counting, untouched. */
+	idx = ctr_idx(&e->cg[1], cls, 0);
+	fake_ctr_of(cls, 0, idx)->bytes = 4242;
+	snprintf(line, sizeof(line), "%s off", cls->name);
+	KUNIT_ASSERT_EQ(test, write_ctrs(&e->cg[0], line), 0);
+	KUNIT_EXPECT_LT(test, ctr_idx(&e->cg[0], cls, 0), 0);
+	KUNIT_EXPECT_EQ(test, read_bytes(&e->cg[0], cls, 0, &v), -EBUSY);
+	KUNIT_EXPECT_EQ(test, fake_ctr_of(cls, 0, idx)->binds, 1);
+	KUNIT_EXPECT_EQ(test, read_bytes(&e->cg[1], cls, 0, &v), 0);
+	KUNIT_EXPECT_EQ(test, v, 4242);
+
+	/* The freed counter goes to the next cgroup that asks. */
+	snprintf(line, sizeof(line), "%s on", cls->name);
+	KUNIT_EXPECT_EQ(test, write_ctrs(&e->cg[n], line), 0);
+	KUNIT_EXPECT_GE(test, ctr_idx(&e->cg[n], cls, 0), 0);
+
+	/* Going offline gives the counter back. */
+	idx = ctr_idx(&e->cg[n], cls, 0);
+	mpam_css_offline(&e->cg[n].css);
+	KUNIT_EXPECT_FALSE(test, fake_ctr_of(cls, 0, idx)->bound);
+	KUNIT_EXPECT_NULL(test, *mpam_ctr_slot(cls, 0, idx));
+	KUNIT_EXPECT_EQ(test, mpam_cg_nr_ctrs_used, (n - 1) * cls->nr_comps);
+	KUNIT_EXPECT_EQ(test, write_ctrs(&e->cg[0], line), 0);
+}
+
+static void mpam_test_ctr_errors(struct kunit *test)
+{
+	struct ctr_env *e = ctr_setup(test);
+	struct mpam_cg_class *cls = e->topo->classes[0];
+	char line[24];
+
+	KUNIT_EXPECT_EQ(test, write_ctrs(&e->cg[0], "l3 maybe"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, write_ctrs(&e->cg[0], "l9 on"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, write_ctrs(&e->cg[0], "mem:7 on"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, write_ctrs(&e->cg[0], "mem"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, write_ctrs(&e->cg[0], ""), -EINVAL);
+	/* A class without byte counters has no counter line. */
+	if (e->topo->classes[1] == &kunpeng_l3)
+		KUNIT_EXPECT_EQ(test, write_ctrs(&e->cg[0], "l3 on"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, mpam_cg_nr_ctrs_used, 0);
+
+	/* The provider fails: nothing assigned, the error returned. */
+	fake_bind_fail = -EIO;
+	snprintf(line, sizeof(line), "%s on", cls->name);
+	KUNIT_EXPECT_EQ(test, write_ctrs(&e->cg[0], line), -EIO);
+	KUNIT_EXPECT_EQ(test, mpam_cg_nr_ctrs_used, 0);
+	KUNIT_EXPECT_LT(test, ctr_idx(&e->cg[0], cls, 0), 0);
+	/* With nothing else going on the controller labels nobody again. */
+	KUNIT_EXPECT_FALSE(test, mpam_cg_active);
+	fake_bind_fail = 0;
+}
+
+/* A write naming a class takes a counter on each component or none. */
+static void mpam_test_ctr_all_or_nothing(struct kunit *test)
+{
+	struct ctr_env *e = ctr_setup(test);
+	struct mpam_cg_class *cls = e->topo->multi;
+	unsigned int i;
+
+	if (!cls)
+		kunit_skip(test, "no class with several components");
+	/* Fill component 1 (l2:101). */
+	for (i = 0; i < cls->mons[MPAM_CG_MON_BYTES]; i++)
+		KUNIT_ASSERT_EQ(test, write_ctrs(&e->cg[i], "l2:101 on"), 0);
+	KUNIT_EXPECT_EQ(test, write_ctrs(&e->cg[4], "l2 on"), -ENOSPC);
+	for (i = 0; i < cls->nr_comps; i++)
+		KUNIT_EXPECT_LT(test, ctr_idx(&e->cg[4], cls, i), 0);
+	KUNIT_EXPECT_EQ(test, mpam_cg_nr_ctrs_used, cls->mons[MPAM_CG_MON_BYTES]);
+	/* A cgroup's counter on one component does not need the others. */
+	KUNIT_EXPECT_EQ(test, write_ctrs(&e->cg[4], "l2:100 on"), 0);
+	/* A failed class-wide write keeps what the cgroup had before. */
+	KUNIT_EXPECT_EQ(test, write_ctrs(&e->cg[4], "l2 on"), -ENOSPC);
+	KUNIT_EXPECT_GE(test, ctr_idx(&e->cg[4], cls, 0), 0);
+	KUNIT_EXPECT_EQ(test, write_ctrs(&e->cg[0], "l2 off"), 0);
+	KUNIT_EXPECT_EQ(test, write_ctrs(&e->cg[4], "l2 on"), 0);
+	for (i = 0; i < cls->nr_comps; i++)
+		KUNIT_EXPECT_GE(test, ctr_idx(&e->cg[4], cls, i), 0);
+}
+
+/* A counter follows its cgroup's identity; reads sum a subtree. */
+static void mpam_test_ctr_identity(struct kunit *test)
+{
+	struct ctr_env *e = ctr_setup(test);
+	struct mpam_cg_class *cls = e->topo->classes[0];
+	struct mpam_cg child = {};
+	struct fake_ctr *c;
+	char line[16];
+	s16 idx;
+	u64 v;
+
+	snprintf(line, sizeof(line), "%s on", cls->name);
+	KUNIT_ASSERT_EQ(test, write_ctrs(&e->cg[0], line), 0);
+	idx = ctr_idx(&e->cg[0], cls, 0);
+	c = fake_ctr_of(cls, 0, idx);
+	c->bytes = 77;
+
+	/* A setting gives cg0 a PARTID: its counter counts it whole. */
+	KUNIT_ASSERT_EQ(test, write_line(&e->cg[0], MPAM_CG_BW_MAX,
+					 e->topo->classes[0] == &kunpeng_l2 ?
+					 "mem 50" : "l3 50"), 0);
+	KUNIT_EXPECT_NE(test, e->cg[0].partid, 0);
+	KUNIT_EXPECT_EQ(test, ctr_idx(&e->cg[0], cls, 0), idx);
+	KUNIT_EXPECT_TRUE(test, c->bound);
+	KUNIT_EXPECT_EQ(test, c->partid, e->cg[0].partid);
+	KUNIT_EXPECT_FALSE(test, c->match_pmg);
+	KUNIT_EXPECT_EQ(test, c->binds, 2);
+	/* Counting restarted. */
+	KUNIT_EXPECT_EQ(test, read_bytes(&e->cg[0], cls, 0, &v), 0);
+	KUNIT_EXPECT_EQ(test, v, 0);
+
+	/* A child with a PMG of its own: the parent's read needs it too. */
+	fake_cg_init(&child, &e->cg[0]);
+	KUNIT_EXPECT_TRUE(test, child.own_pmg);
+	/* The partition is read whole: one counter is enough. */
+	KUNIT_EXPECT_EQ(test, read_bytes(&e->cg[0], cls, 0, &v), 0);
+	KUNIT_EXPECT_EQ(test, read_bytes(&child, cls, 0, &v), -EBUSY);
+
+	/* Back to the default partition: its PMG there again. */
+	KUNIT_ASSERT_EQ(test, write_line(&e->cg[0], MPAM_CG_BW_MAX,
+					 e->topo->classes[0] == &kunpeng_l2 ?
+					 "mem max" : "l3 max"), 0);
+	KUNIT_EXPECT_EQ(test, e->cg[0].partid, 0);
+	KUNIT_EXPECT_TRUE(test, c->bound);
+	KUNIT_EXPECT_EQ(test, c->partid, 0);
+	KUNIT_EXPECT_TRUE(test, c->match_pmg);
+	KUNIT_EXPECT_EQ(test, c->pmg, e->cg[0].pmg);
+	/* Now the child is an identity of cg0's subtree without a counter. */
+	KUNIT_EXPECT_EQ(test, read_bytes(&e->cg[0], cls, 0, &v), -EBUSY);
+	KUNIT_ASSERT_EQ(test, write_ctrs(&child, line), 0);
+	fake_ctr_of(cls, 0, ctr_idx(&child, cls, 0))->bytes = 5;
+	c->bytes = 10;
+	KUNIT_EXPECT_EQ(test, read_bytes(&e->cg[0], cls, 0, &v), 0);
+	KUNIT_EXPECT_EQ(test, v, 15);
+	mpam_css_offline(&child.css);
+	list_del_rcu(&child.css.sibling);
+	kfree(child.ctrs);
+}
+
+/* The poll reads every bound counter of the classes that need it. */
+static void mpam_test_ctr_poll(struct kunit *test)
+{
+	struct ctr_env *e = ctr_setup(test);
+	struct mpam_cg_class *cls = e->topo->classes[0];
+	struct fake_ctr *c;
+	char line[16];
+
+	snprintf(line, sizeof(line), "%s on", cls->name);
+	KUNIT_ASSERT_EQ(test, write_ctrs(&e->cg[0], line), 0);
+	c = fake_ctr_of(cls, 0, ctr_idx(&e->cg[0], cls, 0));
+	KUNIT_EXPECT_GT(test, mpam_cg_poll_ms, 0);
+	KUNIT_EXPECT_TRUE(test, delayed_work_pending(&mpam_cg_poll_work));
+	c->reads = 0;
+	cpus_read_lock();
+	mutex_lock(&mpam_cg_mutex);
+	mpam_cg_poll_ctrs();
+	mutex_unlock(&mpam_cg_mutex);
+	cpus_read_unlock();
+	KUNIT_EXPECT_EQ(test, c->reads, cls->poll_ms ? 1 : 0);
+}
+
+static struct kunit_case mpam_ctr_test_cases[] = {
+	KUNIT_CASE_PARAM(mpam_test_ctr_assign, fake_topo_gen_params),
+	KUNIT_CASE_PARAM(mpam_test_ctr_errors, fake_topo_gen_params),
+	KUNIT_CASE_PARAM(mpam_test_ctr_all_or_nothing, fake_topo_gen_params),
+	KUNIT_CASE_PARAM(mpam_test_ctr_identity, fake_topo_gen_params),
+	KUNIT_CASE_PARAM(mpam_test_ctr_poll, fake_topo_gen_params),
+	{}
+};
+
+static struct kunit_suite mpam_ctr_test_suite = {
+	.name = "mpam_cgroup_counters",
+	.exit = ctr_exit,
+	.test_cases = mpam_ctr_test_cases,
+};
+
+kunit_test_suites(&mpam_cgroup_test_suite, &mpam_ctr_test_suite);

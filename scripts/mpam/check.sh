@@ -16,6 +16,7 @@ logdir=${MPAM_LOGDIR:-$logdir}
 mkdir -p "$logdir"
 total_p=0 total_f=0 total_s=0
 failures=()
+ran=" "
 
 # Anything here in a console log is a kernel bug, whatever the tests said.
 splats='WARNING:|BUG:|Oops|Unable to handle kernel|Kernel panic|Call trace:|'\
@@ -31,6 +32,7 @@ vmjob() {	# name cmd [kernel args]
 	local name=$1 cmd=$2 append=${3:-} log=$logdir/$1.log rc=0 c
 	case " ${CHECK_JOBS:-$name} " in *" $name "*) ;; *) return 0 ;; esac
 	step "$name: booting the VM (log: $log)"
+	ran="$ran$name "
 	"$top/scripts/mpam/run-vm.sh" --quiet --log "$log" --timeout "${VM_TIMEOUT:-900}" \
 		--cmd "$cmd" --append "$append" || rc=$?
 	python3 "$top/scripts/mpam/ktap.py" --name "$name" --counts "$logdir/$name.counts" \
@@ -76,10 +78,33 @@ profile() {	# name smp
 }
 profile server 2
 profile kunpeng 4
+profile scarce 2
 
 # An MSC error disables MPAM until the next boot: a boot of its own.
 MPAM_PROFILE=server MPAM_SMP=2 vmjob server-error "echo profile server; cd /kselftest &&
 	MPAM_TEST_INJECT_ERROR=1 ./run_kselftest.sh -t mpam:mpam_error.sh"
+# The same for the mpam cgroup controller, on the smallest profile.
+MPAM_PROFILE=scarce MPAM_SMP=2 vmjob cgroup-error "echo profile scarce; cd /kselftest &&
+	MPAM_TEST_INJECT_ERROR=1 ./run_kselftest.sh -t mpam:mpam_cgroup_error.sh"
+
+# The feature table of README.md is generated from the profile jobs'
+# "# feature:" lines: a table that no longer matches the tests fails.
+case $ran in *" server "*) case $ran in *" kunpeng "*) case $ran in *" scarce "*)
+	ran="$ran feature-table " ;; esac ;; esac ;; esac
+case $ran in
+*" feature-table "*)
+	if python3 "$top/scripts/mpam/feature-table.py" --check "$top/README.md" \
+		"$logdir/server.log" "$logdir/kunpeng.log" "$logdir/scarce.log"; then
+		echo "feature-table: ok: README.md matches the tests"
+		count feature-table 1 0 0
+	else
+		echo "feature-table: not ok: README.md's feature table is stale"
+		count feature-table 0 1 0
+		failures+=("feature-table: README.md")
+	fi
+	;;
+*) echo "feature-table: not checked (needs the server, kunpeng and scarce jobs)" ;;
+esac
 
 # mpam.owner=cgroup keeps MPAM from resctrl for good: test_mpam checks
 # that resctrl's mount is refused even while no cgroup has settings.

@@ -75,3 +75,15 @@ busy_loop() {
 	taskset -c "$1" sh -c 'while :; do :; done' > /dev/null 2>&1 &
 	echo $!
 }
+
+# Say whether interface $1 (resctrl, cgroup) offers feature $2 on this
+# profile, as the test found: $3 is yes or no.  scripts/mpam/feature-table.py
+# collates these lines from the logs of make check into README.md.
+feature() {
+	echo "# feature: $PROFILE $1 $2 $3"
+}
+
+# yes if the command succeeds, else no.
+yesno() {
+	if "$@"; then echo yes; else echo no; fi
+}

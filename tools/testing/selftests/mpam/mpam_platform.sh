@@ -56,6 +56,12 @@ while [ $i -le $nl3 ]; do
 done
 want="L2:$want_l2 L3:$want_l3${mb:+ MB:1=100}"
 got=$(sed 's/^ *//' "$G/schemata" | LC_ALL=C sort | tr '\n' ' ' | sed 's/ $//')
+for r in L2:l2:cache.portion L3:l3:cache.portion MB:l3:bw.max; do
+	feature resctrl "${r#*:}" "$(yesno grep -q "^ *${r%%:*}:" "$G/schemata")"
+done
+for f in l3:cache.max mem:bw.max mem:bw.min; do
+	feature resctrl "$f" no	# no schemata resource for them
+done
 if [ "$got" = "$want" ]; then
 	ktap_test_pass "$PROFILE: schemata is $want"
 else
@@ -74,6 +80,14 @@ got=
 for d in "$G"/mon_data/*; do
 	files=$(ls "$d" | grep -E '^(llc_occupancy|mbm_total_bytes|mbm_local_bytes)$')
 	got="$got ${d##*/}:$(echo "$files" | tr '\n' , | sed 's/,$//')"
+done
+case $got in *llc_occupancy*) v=yes ;; *) v=no ;; esac
+feature resctrl l3:occupancy $v
+case $got in *mbm_total_bytes*) v=yes ;; *) v=no ;; esac
+feature resctrl l3:bytes $v
+for f in l2:occupancy l2:bytes mem:occupancy mem:bytes; do
+	d=$RESCTRL/info/$(echo "${f%%:*}" | tr a-z A-Z)_MON
+	feature resctrl "$f" "$(yesno [ -d "$d" ])"
 done
 if [ "$got" = "$want" ]; then
 	ktap_test_pass "$PROFILE: monitors are$want"

@@ -1,0 +1,371 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# The mpam cgroup controller on the emulated MPAM platform: every knob
+# lands in the registers of the right MSC for the cgroup's PARTID (read
+# back from the QEMU model with mpam-host), the statistics of a busy cgroup
+# grow while an idle one's do not, a bandwidth cap lowers the modelled
+# bandwidth of one cgroup against another's, byte counters are assigned
+# up to what the hardware has, and configuration and counters survive
+# taking a CPU offline and back.  Per profile, see
+# tools/testing/mpam/qemu/README.md.  Lines "# feature: PROFILE cgroup
+# FEATURE yes|no" feed the feature table of the README.
+
+. "$(dirname "$0")/mpam_lib.sh"
+
+mpam_start
+CG=/sys/fs/cgroup
+if ! grep -qw mpam "$CG/cgroup.controllers"; then
+	ktap_skip_all "no mpam controller in this kernel"
+	exit "$KSFT_SKIP"
+fi
+grep -qw mpam "$CG/cgroup.subtree_control" || echo +mpam > "$CG/cgroup.subtree_control" ||
+	ktap_exit_fail_msg "cannot enable the mpam controller"
+if ! grep -q . "$CG/mpam.capacity" 2> /dev/null; then
+	ktap_skip_all "the mpam controller has no provider (MPAM not enabled)"
+	exit "$KSFT_SKIP"
+fi
+ktap_set_plan 8
+
+# Knobs and the register values they must give, per profile: "file line
+# msc-description register value".  The fixed-point values follow
+# Documentation/admin-guide/cgroup-v2-mpam.rst: a limit of p % at w bits
+# is (ceil(p * 2^w / 100) - 1) << (16 - w), a minimum ceil(p * 2^w / 100)
+# << (16 - w).
+case $PROFILE in
+server)
+	knobs="cache.portion|l3 f|cache L3 id=1|cpbm|0xf
+cache.portion|l2:101 3|cache L2 id=101|cpbm|0x3
+cache.max|l3 50|cache L3 id=1|cmax|0x7f00
+bw.max|l3 50|cache L3 id=1|mbw_max|0x00007f00
+bw.max|mem 25|memory|mbw_max|0x00003f00
+bw.min|mem 10|memory|mbw_min|0x1a00"
+	;;
+kunpeng)
+	knobs="cache.portion|l3:2 10000|cache L3 id=2|cpbm|0x10000
+cache.portion|l2:101 3|cache L2 id=101|cpbm|0x3
+bw.max|mem 50|memory|mbw_max|0x00007e00"
+	;;
+scarce)
+	knobs="cache.portion|l3 f|cache L3 id=1|cpbm|0xf
+cache.portion|l2:101 3|cache L2 id=101|cpbm|0x3
+bw.max|l3 50|cache L3 id=1|mbw_max|0x00007000
+bw.max|mem 25|memory|mbw_max|0x00003000"
+	;;
+*) ktap_exit_fail_msg "unknown profile $PROFILE" ;;
+esac
+
+pids=
+cleanup() {
+	for p in $pids; do kill "$p" 2> /dev/null; done
+	sleep 0.2
+	for d in "$CG"/hw_*; do
+		[ -d "$d" ] && rmdir "$d" 2> /dev/null
+	done
+	echo 1 > /sys/devices/system/cpu/cpu1/online 2> /dev/null
+}
+trap cleanup EXIT
+
+
+partid_of() {	# cgroup
+	awk '$1 == "partid" { print $2 }' "$1/mpam.partition"
+}
+
+stat_of() {	# cgroup component key
+	awk -v c="$2" -v k="$3=" '$1 == c {
+		for (i = 2; i <= NF; i++)
+			if (index($i, k) == 1)
+				print substr($i, length(k) + 1)
+	}' "$1/mpam.stat"
+}
+
+# The sum of $3 (occupancy, bytes) over the components of class $2 in
+# the mpam.stat of $1; nothing if a component reads no number.
+sum_of() {
+	awk -v c="$2:" -v k="$3=" 'index($1, c) == 1 {
+		for (i = 2; i <= NF; i++) {
+			if (index($i, k) != 1)
+				continue
+			v = substr($i, length(k) + 1)
+			if (v !~ /^[0-9]+$/)
+				bad = 1
+			sum += v
+			n++
+		}
+	} END { if (n && !bad) print sum }' "$1/mpam.stat"
+}
+
+bytes_of() {	# cgroup class: the bytes of every component of the class
+	v=$(sum_of "$1" "$2" bytes)
+	echo "${v:-0}"
+}
+
+event_of() {	# cgroup event
+	awk -v e="$2" '$1 == e { print $2 }' "$1/mpam.events"
+}
+
+# Start a busy loop on CPU $2 in cgroup $1.
+busy_in() {
+	p=$(busy_loop "$2")
+	echo "$p" > "$1/cgroup.procs" || ktap_print_msg "cannot move $p to $1"
+	pids="$pids $p"
+}
+
+# A component line, even one that restricts nothing, gives the cgroup a
+# PARTID of its own and so a monitoring identity of its own: the platform
+# has too few PMGs (2 on scarce) for every cgroup to get one.
+own_partition() {
+	echo "mem:0 100" > "$1/mpam.bw.max" ||
+		ktap_print_msg "cannot give $1 a partition of its own"
+}
+
+# Assign byte counters of every class that has one free to $1.
+all_counters() {
+	for c in $(awk '{ sub(/:.*/, "", $1); print $1 }' "$1/mpam.counters" | uniq); do
+		echo "$c on" > "$1/mpam.counters" 2> /dev/null
+	done
+}
+
+idle_in() {
+	sleep 1000 &
+	echo $! > "$1/cgroup.procs"
+	pids="$pids $!"
+}
+
+# The first class in mpam.counters of $1 on which a counter can be had
+# for every component: the driver may have given resctrl another class's.
+counter_class() {
+	for c in $(awk '{ sub(/:.*/, "", $1); print $1 }' "$1/mpam.counters" | uniq); do
+		if echo "$c on" > "$1/mpam.counters" 2> /dev/null; then
+			echo "$c off" > "$1/mpam.counters"
+			echo "$c"
+			return
+		fi
+	done
+}
+
+# 1: every knob reaches its MSC, for the cgroup's PARTID only.
+A=$CG/hw_a
+mkdir "$A" || ktap_exit_fail_msg "cannot create $A"
+bad=0
+echo "$knobs" > /tmp/knobs
+while IFS='|' read -r file line what reg want; do
+	if ! echo "$line" > "$A/mpam.$file"; then
+		ktap_print_msg "writing '$line' to mpam.$file failed"
+		bad=1
+		continue
+	fi
+	msc=$(msc_index "$what")
+	partid=$(partid_of "$A")
+	got=$(msc_ctl "$msc" "$partid" "$reg")
+	if [ "$got" != "$want" ]; then
+		msg="mpam.$file '$line': mpam-msc$msc ($what)"
+		ktap_print_msg "$msg PARTID $partid $reg=$got, want $want"
+		bad=1
+	fi
+done < /tmp/knobs
+for f in cache.portion cache.max bw.max bw.min; do
+	for c in l2 l3 mem; do
+		if grep -q "^$c " "$CG/mpam.$f"; then
+			feature cgroup "$c:$f" yes
+		else
+			feature cgroup "$c:$f" no
+		fi
+	done
+done
+if [ $bad = 0 ]; then
+	ktap_test_pass "$PROFILE: every knob reaches its MSC register for PARTID $(partid_of "$A")"
+else
+	mpam-host state | sed 's/^/# /'
+	ktap_test_fail "$PROFILE: knobs and registers disagree"
+fi
+
+# 2: a task of the cgroup carries its PARTID on the CPU.
+busy_in "$A" 1
+sleep 0.5
+label=$(cpu_label 1)
+if [ "$label" = "partid=$(partid_of "$A") pmg=0" ]; then
+	ktap_test_pass "$PROFILE: CPU 1 runs with the cgroup's label ($label)"
+else
+	ktap_test_fail "$PROFILE: CPU 1 label '$label', want partid=$(partid_of "$A") pmg=0"
+fi
+
+# 3: counters up to what the hardware has, then ENOSPC and no_monitor.
+cls=$(counter_class "$A")
+for c in l2 l3 mem; do
+	if echo "$c on" > "$A/mpam.counters" 2> /dev/null; then
+		echo "$c off" > "$A/mpam.counters"
+		feature cgroup "$c:counter-assignment" yes
+	else
+		feature cgroup "$c:counter-assignment" no
+	fi
+done
+if [ -z "$cls" ]; then
+	ktap_test_skip "$PROFILE: no class with byte counters left for the controller"
+else
+	n=$(awk -v c="$cls" 'index($1, c ":") == 1 { sub(/.*mbwu=/, ""); print; exit }' \
+		"$CG/mpam.capacity")
+	ok=0 refused=0 i=1
+	while [ $i -le 5 ]; do
+		mkdir "$CG/hw_c$i"
+		own_partition "$CG/hw_c$i"
+		if echo "$cls on" > "$CG/hw_c$i/mpam.counters" 2> /tmp/err; then
+			ok=$((ok + 1))
+		elif grep -q "No space left" /tmp/err; then
+			refused=$((refused + 1))
+		fi
+		i=$((i + 1))
+	done
+	want_ok=$n
+	[ "$want_ok" -le 5 ] || want_ok=5
+	first=$(awk -v c="$cls" 'index($1, c ":") == 1 { print $1; exit }' "$CG/hw_c1/mpam.stat")
+	unassigned=0
+	[ "$n" -ge 5 ] || [ "$(stat_of "$CG/hw_c5" "$first" bytes)" = unassigned ] ||
+		unassigned=1
+	events=$(event_of "$CG/hw_c5" no_monitor)
+	if [ $ok = "$want_ok" ] && [ $refused = $((5 - want_ok)) ] && [ $unassigned = 0 ] &&
+	   { [ "$n" -ge 5 ] || [ "$events" -ge 1 ]; }; then
+		msg="$PROFILE: $cls: $ok of 5 cgroups got one of $n counters,"
+		ktap_test_pass "$msg $refused ENOSPC"
+	else
+		ktap_print_msg "ok $ok refused $refused of 5, $n counters, no_monitor $events"
+		ktap_test_fail "$PROFILE: counter assignment on $cls"
+	fi
+	i=1
+	while [ $i -le 5 ]; do rmdir "$CG/hw_c$i"; i=$((i + 1)); done
+fi
+
+# 4: a busy cgroup's statistics grow, an idle one's do not.
+B=$CG/hw_busy I=$CG/hw_idle
+mkdir "$B" "$I"
+own_partition "$B"
+own_partition "$I"
+all_counters "$B"
+all_counters "$I"
+busy_in "$B" 0
+idle_in "$I"
+sleep 2
+ktap_print_msg "busy: $(tr '\n' ';' < "$B/mpam.stat")"
+ktap_print_msg "idle: $(tr '\n' ';' < "$I/mpam.stat")"
+# Per class, summed over its components: the busy task runs behind one
+# L2 and one L3, and the idle one may have run briefly anywhere.
+bad=0 checked=0 grew=
+for c in l2 l3 mem; do
+	for key in occupancy bytes; do
+		b=$(sum_of "$B" "$c" $key)
+		i=$(sum_of "$I" "$c" $key)
+		[ -n "$b" ] && [ -n "$i" ] || continue
+		checked=$((checked + 1))
+		[ "$b" -le 0 ] || grew="$grew $c:$key"
+		if [ "$b" -le 0 ] || [ "$i" -gt $((b / 10)) ]; then
+			ktap_print_msg "$c $key: busy $b, idle $i"
+			bad=1
+		fi
+	done
+done
+for c in l2 l3 mem; do
+	for key in occupancy bytes; do
+		case "$grew " in
+		*" $c:$key "*) feature cgroup "$c:$key" yes ;;
+		*) feature cgroup "$c:$key" no ;;
+		esac
+	done
+done
+if [ $checked -gt 0 ] && [ $bad = 0 ]; then
+	ktap_test_pass "$PROFILE: $checked statistics of the busy cgroup grow, the idle one's not"
+else
+	ktap_test_fail "$PROFILE: busy and idle statistics ($checked compared)"
+fi
+
+# 5: releasing one cgroup's counter does not disturb another's.
+if [ -z "$cls" ]; then
+	ktap_test_skip "$PROFILE: no byte counters"
+else
+	comp=$(awk -v c="$cls" 'index($1, c ":") == 1 { print $1; exit }' "$B/mpam.stat")
+	before=$(stat_of "$B" "$comp" bytes)
+	echo "$cls off" > "$I/mpam.counters"
+	# Counting goes on meanwhile: the poll reads every counter.
+	sleep 0.5
+	after=$(stat_of "$B" "$comp" bytes)
+	if [ "$(stat_of "$I" "$comp" bytes)" = unassigned ] && [ "$after" -ge "$before" ]; then
+		msg="$PROFILE: idle's counter released,"
+		ktap_test_pass "$msg busy's kept counting ($before -> $after)"
+	else
+		ktap_test_fail "$PROFILE: busy's counter $before -> $after after idle's release"
+	fi
+fi
+# Give the counters back for the next test (2 in all on scarce).
+for c in l2 l3 mem; do
+	echo "$c off" > "$B/mpam.counters" 2> /dev/null
+	echo "$c off" > "$I/mpam.counters" 2> /dev/null
+done
+
+# 6: a bandwidth cap lowers one cgroup's modelled bandwidth against
+# another's running beside it.
+if [ -z "$cls" ]; then
+	ktap_test_skip "$PROFILE: no byte counters to compare bandwidth with"
+else
+	F=$CG/hw_fast S=$CG/hw_slow
+	mkdir "$F" "$S"
+	own_partition "$F"
+	echo "mem 10" > "$S/mpam.bw.max"
+	echo "$cls on" > "$F/mpam.counters"
+	echo "$cls on" > "$S/mpam.counters"
+	busy_in "$F" 0
+	busy_in "$S" 1
+	sleep 2
+	# Over every component of the class: on kunpeng each runs behind
+	# the L2 of its own CPU.
+	f=$(bytes_of "$F" "$cls")
+	s=$(bytes_of "$S" "$cls")
+	ktap_print_msg "$cls bytes: uncapped $f, capped at 10% $s"
+	if [ "$f" -gt 0 ] && [ $((s * 2)) -lt "$f" ]; then
+		feature cgroup mem:bw.max-lowers-bandwidth yes
+		msg="$PROFILE: bw.max 10 cuts $cls bytes to"
+		ktap_test_pass "$msg $((s * 100 / f))% of the uncapped cgroup's"
+	else
+		feature cgroup mem:bw.max-lowers-bandwidth no
+		ktap_test_fail "$PROFILE: bw.max did not lower the capped cgroup's bytes"
+	fi
+fi
+
+# 7, 8: CPU 1 offline and back: the MSC of its L2 is reset and must be
+# programmed again, and the counters keep counting.
+if [ ! -w /sys/devices/system/cpu/cpu1/online ]; then
+	ktap_test_skip "$PROFILE: CPU 1 cannot be taken offline"
+	ktap_test_skip "$PROFILE: CPU 1 cannot be taken offline"
+	ktap_finished
+	exit
+fi
+l2msc=$(msc_index "cache L2 id=101")
+pa=$(partid_of "$A")
+comp=
+[ -z "$cls" ] || comp=$(awk -v c="$cls" 'index($1, c ":") == 1 { print $1; exit }' "$F/mpam.stat")
+[ -z "$comp" ] || before=$(stat_of "$F" "$comp" bytes)
+echo 0 > /sys/devices/system/cpu/cpu1/online
+off=$(msc_ctl "$l2msc" "$pa" cpbm)
+sleep 0.5
+echo 1 > /sys/devices/system/cpu/cpu1/online
+sleep 0.5
+on=$(msc_ctl "$l2msc" "$pa" cpbm)
+ktap_print_msg "L2 101 PARTID $pa cpbm: offline '$off', online again '$on'"
+if [ "$on" = 0x3 ] && [ "$(msc_ctl "$(msc_index "cache L3 id=1")" "$pa" cpbm)" = \
+	"$(echo "$knobs" | awk -F'|' '$3 == "cache L3 id=1" && $4 == "cpbm" { print $5 }')" ]; then
+	ktap_test_pass "$PROFILE: CPU 1 offline and online: its L2's configuration is back"
+else
+	ktap_test_fail "$PROFILE: configuration lost over CPU hotplug"
+fi
+if [ -z "$comp" ]; then
+	ktap_test_skip "$PROFILE: no byte counters"
+else
+	sleep 1
+	after=$(stat_of "$F" "$comp" bytes)
+	if [ "$after" -gt "$before" ]; then
+		msg="$PROFILE: $comp bytes kept counting over hotplug"
+		ktap_test_pass "$msg ($before -> $after)"
+	else
+		ktap_test_fail "$PROFILE: $comp bytes $before -> $after over hotplug"
+	fi
+fi
+
+ktap_finished
