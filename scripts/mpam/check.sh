@@ -31,7 +31,8 @@ vmjob() {	# name cmd [kernel args]
 	local name=$1 cmd=$2 append=${3:-} log=$logdir/$1.log rc=0 c
 	case " ${CHECK_JOBS:-$name} " in *" $name "*) ;; *) return 0 ;; esac
 	step "$name: booting the VM (log: $log)"
-	"$top/scripts/mpam/run-vm.sh" --quiet --log "$log" --timeout "${VM_TIMEOUT:-900}" \
+	# shellcheck disable=SC2086
+	"$top/scripts/mpam/run-vm.sh" ${VM_ARGS:-} --quiet --log "$log" --timeout "${VM_TIMEOUT:-900}" \
 		--cmd "$cmd" --append "$append" || rc=$?
 	python3 "$top/scripts/mpam/ktap.py" --name "$name" --counts "$logdir/$name.counts" \
 		"$log" || true
@@ -80,6 +81,19 @@ profile kunpeng 4
 # An MSC error disables MPAM until the next boot: a boot of its own.
 MPAM_PROFILE=server MPAM_SMP=2 vmjob server-error "echo profile server; cd /kselftest &&
 	MPAM_TEST_INJECT_ERROR=1 ./run_kselftest.sh -t mpam:mpam_error.sh"
+
+# The userspace of the controller on the Debian root filesystem
+# (scripts/mpam/build-rootfs.sh), server profile: systemd slices and
+# services (mpam-generator, mpam-apply), OCI containers through runc and
+# containerd, and a KVM guest of a VMM in a configured cgroup (booted at
+# EL2).  The tests are tools/cgroup/mpam/tests/.
+userspace() {	# name test [run-vm args]
+	MPAM_PROFILE=server MPAM_SMP=2 VM_ARGS="--rootfs ${3:-}" vmjob "$1" \
+		"echo profile server; cd /kselftest && ./run_kselftest.sh -t mpam-userspace:$2"
+}
+userspace systemd systemd_slice.sh
+userspace runc runc_unified.sh
+userspace kvm kvm_guest.sh --el2
 
 echo
 if [ ${#failures[@]} -gt 0 ]; then
