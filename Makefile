@@ -9,15 +9,20 @@ S := scripts/mpam
 export MPAM_CACHE ?= $(HOME)/.cache/mpam-cgroup
 export KERNEL_SRC
 
-.PHONY: help deps base tree kernel initramfs qemu kunit kselftest check run \
-	series series-build clean-cache
+.PHONY: help deps base tree kernel initramfs rootfs qemu kunit kselftest check run \
+	shell series series-build clean-cache
 
 help:
 	@echo 'make check         build everything and run every test (KUnit + VM kselftests)'
-	@echo 'make run [CMD=..]  boot the kernel in QEMU: a shell, or run CMD and exit with its status'
+	@echo 'make run           the demo: systemd slices on the emulated MPAM platform, with their mpam.stat'
+	@echo 'make run CMD=..    boot the kernel in QEMU, run CMD and exit with its status'
 	@echo '  PROFILE=server|kunpeng|scarce boots the emulated MPAM platform instead of plain virt'
+	@echo '  ROOTFS=1 boots the Debian root filesystem (systemd, runc, containerd, qemu) instead'
+	@echo '  of the busybox initramfs; EL2=1 boots at EL2 so that KVM works'
+	@echo 'make shell         a shell in the VM (same PROFILE=, ROOTFS=, EL2=)'
 	@echo 'make kunit         only the KUnit suites      make kselftest   only the kselftests'
 	@echo 'make kernel        build the arm64 kernel     make initramfs   build the VM userspace'
+	@echo 'make rootfs        build the Debian root filesystem (mmdebstrap, cached)'
 	@echo 'make qemu          build QEMU with the MPAM platform model (tools/testing/mpam/qemu)'
 	@echo 'make series        export the kernel patch series and checkpatch it'
 	@echo 'make series-build  build the kernel at every patch of the series'
@@ -39,6 +44,9 @@ kernel: deps
 initramfs: kernel
 	@$(S)/build-initramfs.sh >/dev/null
 
+rootfs: initramfs
+	@$(S)/build-rootfs.sh >/dev/null
+
 kunit: initramfs
 	@CHECK_JOBS=kunit $(S)/check.sh
 
@@ -48,12 +56,19 @@ kselftest: initramfs
 qemu: deps
 	@tools/testing/mpam/qemu/build.sh >/dev/null
 
-check: initramfs qemu
+check: initramfs qemu rootfs
 	@$(S)/check.sh
 
-run: initramfs
-	@$(if $(PROFILE),MPAM_PROFILE=$(PROFILE)) \
-		$(S)/run-vm.sh $(if $(CMD),--cmd '$(subst ','\'',$(value CMD))')
+vmargs = $(if $(ROOTFS),--rootfs) $(if $(EL2),--el2)
+
+# Without CMD: the demo (tools/cgroup/mpam/mpam-demo) on the server profile.
+run: $(if $(ROOTFS),rootfs,$(if $(CMD),initramfs,rootfs))
+	@$(if $(CMD),$(if $(PROFILE),MPAM_PROFILE=$(PROFILE)) $(S)/run-vm.sh $(vmargs) \
+		--cmd '$(subst ','\'',$(value CMD))', \
+	  MPAM_PROFILE=$(or $(PROFILE),server) $(S)/run-vm.sh --rootfs --cmd mpam-demo)
+
+shell: $(if $(ROOTFS),rootfs,initramfs)
+	@$(if $(PROFILE),MPAM_PROFILE=$(PROFILE)) $(S)/run-vm.sh $(vmargs)
 
 series: deps
 	@$(S)/export-series.sh

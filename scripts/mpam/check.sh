@@ -33,7 +33,8 @@ vmjob() {	# name cmd [kernel args]
 	case " ${CHECK_JOBS:-$name} " in *" $name "*) ;; *) return 0 ;; esac
 	step "$name: booting the VM (log: $log)"
 	ran="$ran$name "
-	"$top/scripts/mpam/run-vm.sh" --quiet --log "$log" --timeout "${VM_TIMEOUT:-900}" \
+	# shellcheck disable=SC2086
+	"$top/scripts/mpam/run-vm.sh" ${VM_ARGS:-} --quiet --log "$log" --timeout "${VM_TIMEOUT:-900}" \
 		--cmd "$cmd" --append "$append" || rc=$?
 	python3 "$top/scripts/mpam/ktap.py" --name "$name" --counts "$logdir/$name.counts" \
 		"$log" || true
@@ -110,6 +111,19 @@ esac
 # that resctrl's mount is refused even while no cgroup has settings.
 MPAM_PROFILE=server MPAM_SMP=2 vmjob owner "echo profile server, mpam.owner=cgroup;
 	cd /kselftest && ./run_kselftest.sh -t cgroup:test_mpam" "mpam.owner=cgroup"
+
+# The userspace of the controller on the Debian root filesystem
+# (scripts/mpam/build-rootfs.sh), server profile: systemd slices and
+# services (mpam-generator, mpam-apply), OCI containers through runc and
+# containerd, and a KVM guest of a VMM in a configured cgroup (booted at
+# EL2).  The tests are tools/cgroup/mpam/tests/.
+userspace() {	# name test [run-vm args]
+	MPAM_PROFILE=server MPAM_SMP=2 VM_ARGS="--rootfs ${3:-}" vmjob "$1" \
+		"echo profile server; cd /kselftest && ./run_kselftest.sh -t mpam-userspace:$2"
+}
+userspace systemd systemd_slice.sh
+userspace runc runc_unified.sh
+userspace kvm kvm_guest.sh --el2
 
 echo
 if [ ${#failures[@]} -gt 0 ]; then

@@ -9,7 +9,8 @@ pkgs="make gcc libc6-dev git perl python3 bc flex bison libssl-dev libelf-dev
       gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross
       qemu-system-arm qemu-efi-aarch64 ipxe-qemu
       meson ninja-build pkg-config libglib2.0-dev libpixman-1-dev libfdt-dev
-      zlib1g-dev debian-archive-keyring"
+      zlib1g-dev debian-archive-keyring
+      mmdebstrap arch-test qemu-user-static binfmt-support e2fsprogs"
 
 missing=
 for p in $pkgs; do

@@ -5,7 +5,7 @@
 # and ACPI, the way the MPAM driver needs to be probed.
 #
 #   run-vm.sh [--cmd CMD] [--log FILE] [--timeout SEC] [--quiet]
-#             [--append KERNEL-ARGS]
+#             [--append KERNEL-ARGS] [--rootfs] [--el2]
 #
 # With --cmd, CMD runs in the VM's shell and the script exits with its
 # status (124 on a timeout, 125 when the VM died before CMD finished).
@@ -16,6 +16,12 @@
 # with that profile.  QEMU, MPAM_MACHINE, MPAM_CPU, MPAM_SMP, MPAM_MEM and
 # QEMU_EXTRA change the emulated machine.
 #
+# --rootfs boots the Debian root filesystem of scripts/mpam/build-rootfs.sh
+# (systemd as PID 1, runc, containerd, qemu) from a virtio disk instead of
+# the busybox initramfs; the disk is a snapshot, every boot starts clean.
+# Its mpam-rig.service runs CMD.  --el2 boots the kernel at EL2
+# (virtualization=on) so that it can run KVM guests.
+#
 # Every VM gets a channel to the host: scripts/mpam/host-agent.py answers
 # requests that the guest sends with /bin/mpam-host over a virtio-serial
 # port, using QEMU's QMP (e.g. "mpam-host state" prints the model's
@@ -23,7 +29,7 @@
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
-cmd= log= timeout=600 quiet= append=
+cmd= log= timeout=600 quiet= append= rootfs= el2=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--cmd) cmd=$2; shift ;;
@@ -31,6 +37,8 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout=$2; shift ;;
 	--append) append=$2; shift ;;
 	--quiet) quiet=1 ;;
+	--rootfs) rootfs=1 ;;
+	--el2) el2=1 ;;
 	*) die "run-vm.sh: unknown argument $1" ;;
 	esac
 	shift
@@ -41,22 +49,42 @@ if [ -n "${MPAM_PROFILE:-}" ]; then
 	qemu=${QEMU:-$("$top/tools/testing/mpam/qemu/build.sh" | tail -n 1)}
 	MPAM_MACHINE=${MPAM_MACHINE:-virt,gic-version=3,mpam=$MPAM_PROFILE}
 fi
+machine=${MPAM_MACHINE:-virt,gic-version=3}
+mem=${MPAM_MEM:-1G}
+[ -z "$el2" ] || machine=$machine,virtualization=on
 image=$kbuild/arch/arm64/boot/Image
 initrd=$vmdir/initramfs.cpio.gz
-[ -f "$image" ] && [ -f "$initrd" ] || die "run-vm.sh: build the kernel and initramfs first (make kernel initramfs)"
+rootimg=$vmdir/rootfs.img
+if [ -n "$rootfs" ]; then
+	[ -f "$image" ] && [ -f "$rootimg" ] ||
+		die "run-vm.sh: build the kernel and the root filesystem first (make rootfs)"
+	mem=${MPAM_MEM:-2G}
+	boot=(-drive if=none,id=root,format=raw,snapshot=on,file="$rootimg"
+	      -device virtio-blk-pci,drive=root)
+	# systemd's status lines would drown the console; its warnings stay.
+	append="root=/dev/vda rw rootfstype=ext4 systemd.show_status=0 $append"
+	[ -z "$cmd" ] || append="systemd.getty_auto=0 $append"
+else
+	[ -f "$image" ] && [ -f "$initrd" ] ||
+		die "run-vm.sh: build the kernel and initramfs first (make kernel initramfs)"
+	boot=(-initrd "$initrd")
+	append="rdinit=/init $append"
+fi
 
 run=$(mktemp -d "${TMPDIR:-/tmp}/mpam-vm.XXXXXX")
 agent=
-trap '[ -z "$agent" ] || kill "$agent" 2>/dev/null; rm -rf "$run"' EXIT
+# The agent may be gone already (the guest closed its port at shutdown):
+# under set -e a failed kill would make the trap, and the script, fail.
+trap '[ -z "$agent" ] || kill "$agent" 2>/dev/null || true; rm -rf "$run"' EXIT
 cp /usr/share/AAVMF/AAVMF_VARS.fd "$run/vars.fd"
 
-args=(-M "${MPAM_MACHINE:-virt,gic-version=3}" -cpu "${MPAM_CPU:-max}"
-      -smp "${MPAM_SMP:-2}" -m "${MPAM_MEM:-1G}" -nic none -no-reboot
+args=(-M "$machine" -cpu "${MPAM_CPU:-max}"
+      -smp "${MPAM_SMP:-2}" -m "$mem" -nic none -no-reboot
       -display none -monitor none
       -drive if=pflash,format=raw,readonly=on,file=/usr/share/AAVMF/AAVMF_CODE.fd
       -drive if=pflash,format=raw,file="$run/vars.fd"
-      -kernel "$image" -initrd "$initrd"
-      -append "console=ttyAMA0 acpi=force rdinit=/init panic=-1 $append")
+      -kernel "$image" "${boot[@]}"
+      -append "console=ttyAMA0 acpi=force panic=-1 $append")
 # The host channel: the agent listens, QEMU connects to it at start-up.
 python3 "$top/scripts/mpam/host-agent.py" --host "$run/host.sock" --qmp "$run/qmp.sock" \
 	--profile "${MPAM_PROFILE:-none}" --ready "$run/ready" \

@@ -21,7 +21,9 @@ set -euo pipefail
 series=$top/patches/series
 
 # Directories of the kernel tree.  scripts/mpam and tools/testing/mpam hold
-# the rig and the QEMU model: they are not part of the kernel series.
+# the rig, the QEMU model and the KVM test guest, tools/cgroup/mpam the
+# userspace side (systemd integration and its tests): they are not part of
+# the kernel series.
 kdirs="arch block certs crypto Documentation drivers fs include init io_uring
        ipc kernel lib mm net rust samples scripts security sound tools usr
        virt"
@@ -31,7 +33,7 @@ overlay_files() {
 	# Untracked files count too, so that new work builds before it is
 	# committed; ignored ones do not.
 	git -C "$top" ls-files --cached --others --exclude-standard -- $kdirs |
-		grep -v -e '^scripts/mpam/' -e '^tools/testing/mpam/' | sort
+		grep -v -e '^scripts/mpam/' -e '^tools/testing/mpam/' -e '^tools/cgroup/mpam/' | sort
 }
 
 # "patch<TAB>file" for every new file, "patch<TAB>" for every entry.
