@@ -22,6 +22,9 @@ mpam_start() {
 		exit "$KSFT_SKIP"
 	fi
 	ktap_print_msg "profile: $PROFILE"
+	# Keep the test's own processes off the CPUs its busy loops are
+	# pinned to, whose labels it reads.
+	taskset -p 1 $$ > /dev/null 2>&1 || true
 	probe=$(dmesg | grep -o 'MPAM enabled with.*' || echo 'no "MPAM enabled" line')
 	ktap_print_msg "probe: $probe"
 	if [ "$PROFILE" = none ]; then
@@ -55,14 +58,27 @@ msc_partids_with() {
 		$1 == "partid" { for (i = 3; i <= NF; i++) if ($i == fv) print $2 + 0 }'
 }
 
-# The label vCPU $1 carries now: "partid=P pmg=G".
+# The label vCPU $1 carries now: "partid=P pmg=G".  The tests ask about a
+# CPU that runs a busy loop in user space: a sample that finds the CPU in
+# the kernel (an interrupt, a kernel thread) shows another label, so look
+# again, a few times, for one taken at EL0.
 cpu_label() {
-	mpam-host state | awk -v c="$1:" '
-		$1 == "cpu" && $2 == c {
-			for (i = 3; i <= NF; i++)
-				if ($i ~ /^(partid|pmg)=/) s = s (s ? " " : "") $i
-			print s; exit
-		}'
+	local i out=
+	for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+		out=$(mpam-host state | awk -v c="$1:" '
+			$1 == "cpu" && $2 == c {
+				el = ""; s = ""
+				for (i = 3; i <= NF; i++) {
+					if ($i ~ /^(partid|pmg)=/)
+						s = s (s ? " " : "") $i
+					if ($i ~ /^el=/)
+						el = substr($i, 4)
+				}
+				print el, s; exit
+			}')
+		[ "${out%% *}" != 0 ] || break
+	done
+	echo "${out#* }"
 }
 
 # The domain IDs of resource $1 in a schemata file $2, one per line.

@@ -15,7 +15,7 @@
 mpam_start
 ktap_set_plan 9
 
-ncpu=$(nproc)
+ncpu=$(grep -c "^processor" /proc/cpuinfo)	# all CPUs, whatever our affinity
 # mbw_50: MBW_MAX for "MB:1=50".  MAX is a fraction of 2^BWA_WD, minus
 # one: 8 bits on server give 0x7f; 4 bits on scarce give a granularity of
 # 7%, so resctrl rounds 50 up to 56 and the driver writes 0x8.
