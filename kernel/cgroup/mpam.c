@@ -458,6 +458,20 @@ static int mpam_cg_gone(struct mpam_cg *cg)
 	return -ENODEV;
 }
 
+/*
+ * May a read of @cg's files go on?  Without a provider they show nothing
+ * (*@err = 0), or fail with -ENODEV once the hardware has failed.
+ */
+static bool mpam_cg_can_show(struct mpam_cg *cg, int *err)
+{
+	*err = 0;
+	if (mpam_cg_prov)
+		return true;
+	if (mpam_cg_failed)
+		*err = mpam_cg_gone(cg);
+	return false;
+}
+
 /* --- labels, partitions and PMGs ----------------------------------------- */
 
 static unsigned long *mpam_pmg_map(u16 partid)
@@ -825,7 +839,6 @@ static int mpam_cg_write(struct mpam_cg *cg, int ctrl, char *buf)
 
 	cpus_read_lock();
 	mutex_lock(&mpam_cg_mutex);
-	err = -ENODEV;
 	if (!mpam_cg_prov) {
 		err = mpam_cg_gone(cg);
 		goto out_unlock;
@@ -938,14 +951,11 @@ static int mpam_setting_show(struct seq_file *sf, void *v)
 	struct mpam_cg_class *cls;
 	struct mpam_cg_val *val;
 	unsigned int i;
-	int err = 0;
+	int err;
 
 	mutex_lock(&mpam_cg_mutex);
-	if (!mpam_cg_prov) {
-		if (mpam_cg_failed)
-			err = mpam_cg_gone(cg);
+	if (!mpam_cg_can_show(cg, &err))
 		goto out;
-	}
 	for_each_mpam_class(cls) {
 		if (!mpam_class_has(cls, ctrl))
 			continue;
@@ -1186,14 +1196,11 @@ static int mpam_counters_show(struct seq_file *sf, void *v)
 	struct mpam_cg *cg = css_mpam(seq_css(sf));
 	struct mpam_cg_class *cls;
 	unsigned int i;
-	int err = 0;
+	int err;
 
 	mutex_lock(&mpam_cg_mutex);
-	if (!mpam_cg_prov) {
-		if (mpam_cg_failed)
-			err = mpam_cg_gone(cg);
+	if (!mpam_cg_can_show(cg, &err))
 		goto out;
-	}
 	for_each_mpam_class(cls) {
 		if (!cls->mons[MPAM_CG_MON_BYTES])
 			continue;
@@ -1236,7 +1243,6 @@ static int mpam_cg_counters_write(struct mpam_cg *cg, char *buf)
 
 	cpus_read_lock();
 	mutex_lock(&mpam_cg_mutex);
-	err = -ENODEV;
 	if (!mpam_cg_prov) {
 		err = mpam_cg_gone(cg);
 		goto out;
@@ -1349,14 +1355,11 @@ static int mpam_partition_show(struct seq_file *sf, void *v)
 	struct mpam_cg *cg = css_mpam(seq_css(sf)), *owner;
 	struct mpam_cg_class *cls;
 	unsigned int i, n = 0;
-	int err = 0;
+	int err;
 
 	mutex_lock(&mpam_cg_mutex);
-	if (!mpam_cg_prov) {
-		if (mpam_cg_failed)
-			err = mpam_cg_gone(cg);
+	if (!mpam_cg_can_show(cg, &err))
 		goto out;
-	}
 	owner = mpam_cg_owner(cg);
 	seq_printf(sf, "partid %u\npmg %u\nmode %s\n", cg->partid, cg->pmg,
 		   cg->own_partid ? "own" :
@@ -1431,17 +1434,14 @@ static int mpam_stat_show(struct seq_file *sf, void *v)
 	struct mpam_cg *cg = css_mpam(seq_css(sf));
 	struct mpam_cg_class *cls;
 	unsigned int i;
-	int mon, err = 0;
+	int mon, err;
 	u64 val;
 
 	/* The provider may need the CPUs held: take them in the usual order. */
 	cpus_read_lock();
 	mutex_lock(&mpam_cg_mutex);
-	if (!mpam_cg_prov) {
-		if (mpam_cg_failed)
-			err = mpam_cg_gone(cg);
+	if (!mpam_cg_can_show(cg, &err))
 		goto out;
-	}
 	for_each_mpam_class(cls) {
 		if (!cls->mons[MPAM_CG_MON_OCCUPANCY] &&
 		    !cls->mons[MPAM_CG_MON_BYTES])
@@ -1501,14 +1501,11 @@ static int mpam_capacity_show(struct seq_file *sf, void *v)
 {
 	struct mpam_cg_class *cls;
 	unsigned int i, used;
-	int err = 0;
+	int err;
 
 	mutex_lock(&mpam_cg_mutex);
-	if (!mpam_cg_prov) {
-		if (mpam_cg_failed)
-			err = mpam_cg_gone(css_mpam(seq_css(sf)));
+	if (!mpam_cg_can_show(css_mpam(seq_css(sf)), &err))
 		goto out;
-	}
 	used = 1;
 	for (i = 1; i < mpam_cg_prov->nr_partids; i++)
 		used += test_bit(0, mpam_pmg_map(i));
