@@ -11,21 +11,11 @@
 . "$(dirname "$0")/mpam_lib.sh"
 
 mpam_start
-CG=/sys/fs/cgroup
 if [ "${MPAM_TEST_INJECT_ERROR:-}" != 1 ]; then
 	ktap_skip_all "disables MPAM until reboot: set MPAM_TEST_INJECT_ERROR=1 to run it"
 	exit "$KSFT_SKIP"
 fi
-if ! grep -qw mpam "$CG/cgroup.controllers"; then
-	ktap_skip_all "no mpam controller in this kernel"
-	exit "$KSFT_SKIP"
-fi
-grep -qw mpam "$CG/cgroup.subtree_control" || echo +mpam > "$CG/cgroup.subtree_control" ||
-	ktap_exit_fail_msg "cannot enable the mpam controller"
-if ! grep -q . "$CG/mpam.capacity" 2> /dev/null; then
-	ktap_skip_all "the mpam controller has no provider (MPAM not enabled)"
-	exit "$KSFT_SKIP"
-fi
+mpam_cgroup_start
 ktap_set_plan 5
 
 A=$CG/err_a

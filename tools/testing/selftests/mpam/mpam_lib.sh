@@ -33,6 +33,24 @@ mpam_start() {
 	fi
 }
 
+# For tests of the mpam cgroup controller, after mpam_start: skip unless
+# the kernel has the controller and it has MPAM hardware behind it, and
+# enable it in the root.  Sets CG to the cgroup2 root.
+mpam_cgroup_start() {
+	CG=/sys/fs/cgroup
+	if ! grep -qw mpam "$CG/cgroup.controllers"; then
+		ktap_skip_all "no mpam controller in this kernel"
+		exit "$KSFT_SKIP"
+	fi
+	grep -qw mpam "$CG/cgroup.subtree_control" ||
+		echo +mpam > "$CG/cgroup.subtree_control" ||
+		ktap_exit_fail_msg "cannot enable the mpam controller"
+	if ! grep -q . "$CG/mpam.capacity" 2> /dev/null; then
+		ktap_skip_all "the mpam controller has no provider (MPAM not enabled)"
+		exit "$KSFT_SKIP"
+	fi
+}
+
 # The index N of mpam-mscN whose first RIS is described as "$1", as the
 # model prints it, e.g. "cache L3 id=1" or "memory".
 msc_index() {
