@@ -76,6 +76,9 @@ agent=
 # The agent may be gone already (the guest closed its port at shutdown):
 # under set -e a failed kill would make the trap, and the script, fail.
 trap '[ -z "$agent" ] || kill "$agent" 2>/dev/null || true; rm -rf "$run"' EXIT
+# Interrupted or killed (a job's timeout, ^C): still clean up on the way out.
+trap 'exit 130' INT
+trap 'exit 143' TERM
 cp /usr/share/AAVMF/AAVMF_VARS.fd "$run/vars.fd"
 
 args=(-M "$machine" -cpu "${MPAM_CPU:-max}"
@@ -112,11 +115,13 @@ printf '%s\n' "$cmd" > "$run/cmd"
 args+=(-fw_cfg name=opt/mpam/cmd,file="$run/cmd" -serial stdio)
 log=${log:-$run/console.log}
 rc=0
+# --foreground keeps QEMU in our process group, so that ^C or a kill of
+# the group stops it too (and the traps above clean up).
 if [ -n "$quiet" ]; then
-	timeout -k 10 "$timeout" "$qemu" "${args[@]}" < /dev/null > "$log" 2>&1 || rc=$?
+	timeout --foreground -k 10 "$timeout" "$qemu" "${args[@]}" < /dev/null > "$log" 2>&1 || rc=$?
 else
 	set +e
-	timeout -k 10 "$timeout" "$qemu" "${args[@]}" < /dev/null 2>&1 | tee "$log"
+	timeout --foreground -k 10 "$timeout" "$qemu" "${args[@]}" < /dev/null 2>&1 | tee "$log"
 	rc=${PIPESTATUS[0]}
 	set -e
 fi
