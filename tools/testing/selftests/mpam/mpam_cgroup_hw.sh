@@ -15,7 +15,7 @@
 
 mpam_start
 mpam_cgroup_start
-ktap_set_plan 8
+ktap_set_plan 9
 
 # Knobs and the register values they must give, per profile: "file line
 # msc-description register value".  The fixed-point values follow
@@ -180,16 +180,30 @@ else
 	ktap_test_fail "$PROFILE: CPU 1 label '$label', want partid=$(partid_of "$A") pmg=0"
 fi
 
-# 3: counters up to what the hardware has, then ENOSPC and no_monitor.
-cls=$(counter_class "$A")
+# 3: while resctrl is not mounted, every class with byte counters lends
+# the controller one: resctrl holds its counters only while it is mounted.
+listed=$(awk '{ sub(/:.*/, "", $1); print $1 }' "$A/mpam.counters" | uniq)
+missing=
 for c in l2 l3 mem; do
 	if echo "$c on" > "$A/mpam.counters" 2> /dev/null; then
 		echo "$c off" > "$A/mpam.counters"
 		feature cgroup "$c:counter-assignment" yes
 	else
 		feature cgroup "$c:counter-assignment" no
+		! echo "$listed" | grep -qx "$c" || missing="$missing $c"
 	fi
 done
+if grep -q " $RESCTRL " /proc/mounts; then
+	ktap_test_skip "$PROFILE: resctrl is mounted and may hold the counters"
+elif [ -z "$missing" ]; then
+	names=$(echo "$listed" | tr '\n' ' ')
+	ktap_test_pass "$PROFILE: every class with byte counters lends one (${names% })"
+else
+	ktap_test_fail "$PROFILE: no byte counter for the controller on$missing"
+fi
+
+# 4: counters up to what the hardware has, then ENOSPC and no_monitor.
+cls=$(counter_class "$A")
 if [ -z "$cls" ]; then
 	ktap_test_skip "$PROFILE: no class with byte counters left for the controller"
 else
@@ -225,7 +239,7 @@ else
 	while [ $i -le 5 ]; do rmdir "$CG/hw_c$i"; i=$((i + 1)); done
 fi
 
-# 4: a busy cgroup's statistics grow, an idle one's do not.
+# 5: a busy cgroup's statistics grow, an idle one's do not.
 B=$CG/hw_busy I=$CG/hw_idle
 mkdir "$B" "$I"
 own_partition "$B"
@@ -267,7 +281,7 @@ else
 	ktap_test_fail "$PROFILE: busy and idle statistics ($checked compared)"
 fi
 
-# 5: releasing one cgroup's counter does not disturb another's.
+# 6: releasing one cgroup's counter does not disturb another's.
 if [ -z "$cls" ]; then
 	ktap_test_skip "$PROFILE: no byte counters"
 else
@@ -290,7 +304,7 @@ for c in l2 l3 mem; do
 	echo "$c off" > "$I/mpam.counters" 2> /dev/null
 done
 
-# 6: a bandwidth cap lowers one cgroup's modelled bandwidth against
+# 7: a bandwidth cap lowers one cgroup's modelled bandwidth against
 # another's running beside it.
 if [ -z "$cls" ]; then
 	ktap_test_skip "$PROFILE: no byte counters to compare bandwidth with"
