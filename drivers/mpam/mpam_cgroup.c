@@ -392,13 +392,17 @@ static struct mpam_cgroup_class *mpam_cgroup_describe(struct mpam_class *class)
 		}
 	}
 	if (mpam_has_feature(mpam_feat_cmax_cmax, props) && props->cmax_wd &&
-	    props->cmax_wd <= 16)
+	    props->cmax_wd <= 16) {
 		mcc->cg.ctrls |= BIT(MPAM_CG_CMAX);
+		mcc->cg.pct_bits[MPAM_CG_CMAX] = props->cmax_wd;
+	}
 	if (props->bwa_wd && props->bwa_wd <= 16) {
 		if (mpam_has_feature(mpam_feat_mbw_max, props))
 			mcc->cg.ctrls |= BIT(MPAM_CG_BW_MAX);
 		if (mpam_has_feature(mpam_feat_mbw_min, props))
 			mcc->cg.ctrls |= BIT(MPAM_CG_BW_MIN);
+		mcc->cg.pct_bits[MPAM_CG_BW_MAX] = props->bwa_wd;
+		mcc->cg.pct_bits[MPAM_CG_BW_MIN] = props->bwa_wd;
 	}
 	if (mpam_has_feature(mpam_feat_msmon_csu, props))
 		mcc->cg.mons[MPAM_CG_MON_OCCUPANCY] = props->num_csu_mon;

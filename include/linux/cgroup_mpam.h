@@ -35,6 +35,12 @@ enum mpam_cg_mon {
  * @ctrls:	bitmap of the enum mpam_cg_ctrl the class has
  * @portions:	width of the portion bitmap, if it has MPAM_CG_PORTION
  * @contiguous:	portion bitmaps must be one run of set bits
+ * @pct_bits:	for each percentage control, the width w of the hardware's
+ *		fraction: the provider turns a limit of p % into
+ *		max(ceil(p * 2^w / 100), 1) steps of 1/2^w and a minimum into
+ *		ceil(p * 2^w / 100) steps, at most 2^w - 1.  0: the hardware
+ *		takes whole percents as they are.  The core divides an
+ *		ancestor's limit in these steps.
  * @mons:	number of hardware monitors of each enum mpam_cg_mon; for
  *		MPAM_CG_MON_BYTES, the counters of each component that
  *		mpam.counters assigns to cgroups
@@ -52,6 +58,7 @@ struct mpam_cg_class {
 	unsigned long ctrls;
 	unsigned int portions;
 	bool contiguous;
+	u8 pct_bits[MPAM_CG_NR_CTRLS];
 	unsigned int mons[MPAM_CG_NR_MONS];
 	unsigned int poll_ms;
 	unsigned int nr_comps;

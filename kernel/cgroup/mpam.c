@@ -34,6 +34,7 @@
 #include <linux/cpumask.h>
 #include <linux/idr.h>
 #include <linux/kstrtox.h>
+#include <linux/misc_cgroup.h>
 #include <linux/mutex.h>
 #include <linux/sched.h>
 #include <linux/seq_file.h>
@@ -60,6 +61,13 @@ static const char * const mpam_cg_event_names[MPAM_CG_NR_EVENTS] = {
 };
 
 /*
+ * mpam.cache.portion.exclusive: portions a cgroup claims for its subtree.
+ * The core keeps it in the lines like a control of its own; providers
+ * never see it.
+ */
+#define MPAM_CG_EXCLUSIVE	MPAM_CG_NR_CTRLS
+
+/*
  * One line of a setting file: a cgroup's own values for a class, or for
  * one component.  @set has a bit for each control the line sets.
  */
@@ -67,6 +75,7 @@ struct mpam_cg_val {
 	unsigned long set;
 	u8 pct[MPAM_CG_NR_CTRLS];
 	unsigned long *portion;
+	unsigned long *exclusive;
 };
 
 /*
@@ -76,6 +85,14 @@ struct mpam_cg_val {
 struct mpam_cg_lines {
 	struct mpam_cg_val all;
 	struct mpam_cg_val comp[];
+};
+
+/*
+ * What a subtree may use together on one component, in hardware steps of
+ * each percentage control (see mpam_steps_total()).
+ */
+struct mpam_cg_share {
+	u32 steps[MPAM_CG_NR_CTRLS];
 };
 
 /* A byte counter of one component assigned to a cgroup. */
@@ -96,9 +113,25 @@ struct mpam_cg {
 	unsigned int nr_set;
 	/*
 	 * While it owns a partition: its effective settings, per component
-	 * of every class (see mpam_cg_fold()).
+	 * of every class, as the hardware holds them; the ones the next
+	 * change computes (see mpam_cg_divide()); and the share of its
+	 * nearest owning ancestor's limits that its subtree may use.
 	 */
 	struct mpam_cg_config *eff;
+	struct mpam_cg_config *next;
+	struct mpam_cg_share *share;
+	/*
+	 * The tree of partitions: while it owns one, its nearest owning
+	 * ancestor (owner_up) and the nearest owning descendants (owners,
+	 * linked by owner_node), which share its limits.
+	 */
+	struct mpam_cg *owner_up;
+	struct list_head owners;
+	struct list_head owner_node;
+	/* Its portions before the claims of others are taken out. */
+	struct mpam_cg_config *nest;
+	/* On mpam_cg_claimers while it has an exclusive line. */
+	struct list_head claim_node;
 
 	bool online;
 	bool own_partid;	/* owns the partition own_id */
@@ -118,6 +151,13 @@ struct mpam_cg {
 	/* On mpam_cg_rebinds: ctr_key changed, the counters not yet. */
 	bool rebind_pending;
 	struct list_head rebind_node;
+
+	/*
+	 * The misc cgroup its PARTID and byte counters are charged to
+	 * (nr_charged of them), while it holds any.
+	 */
+	struct misc_cg *misc;
+	unsigned int nr_charged;
 
 	atomic64_t events[MPAM_CG_NR_EVENTS];
 	atomic64_t events_local[MPAM_CG_NR_EVENTS];
@@ -209,6 +249,8 @@ static u8 mpam_pct_lowest(int ctrl)
 
 static bool mpam_class_has(struct mpam_cg_class *cls, int ctrl)
 {
+	if (ctrl == MPAM_CG_EXCLUSIVE)
+		ctrl = MPAM_CG_PORTION;
 	return cls->ctrls & BIT(ctrl);
 }
 
@@ -232,33 +274,6 @@ static void mpam_cg_config_copy(struct mpam_cg_class *cls,
 	memcpy(dst->pct, src->pct, sizeof(dst->pct));
 }
 
-/*
- * Narrow @cfg by the limits @val sets (minimums are the caller's).
- * Returns false if that would leave no portion, in which case the portion
- * is left as it was.
- */
-static bool mpam_cg_config_narrow(struct mpam_cg_class *cls,
-				  struct mpam_cg_config *cfg,
-				  const struct mpam_cg_val *val)
-{
-	bool ok = true;
-	int i;
-
-	if (val->set & BIT(MPAM_CG_PORTION)) {
-		if (bitmap_intersects(cfg->portion, val->portion, cls->portions))
-			bitmap_and(cfg->portion, cfg->portion, val->portion,
-				   cls->portions);
-		else
-			ok = false;
-	}
-	for (i = 0; i < MPAM_CG_NR_CTRLS; i++) {
-		if (i != MPAM_CG_BW_MIN && mpam_ctrl_is_pct(i) &&
-		    (val->set & BIT(i)))
-			cfg->pct[i] = min(cfg->pct[i], val->pct[i]);
-	}
-	return ok;
-}
-
 /* --- the lines of a cgroup ---------------------------------------------- */
 
 static size_t mpam_lines_size(struct mpam_cg_class *cls)
@@ -266,7 +281,7 @@ static size_t mpam_lines_size(struct mpam_cg_class *cls)
 	size_t n = cls->nr_comps + 1;
 
 	return struct_size_t(struct mpam_cg_lines, comp, cls->nr_comps) +
-	       n * BITS_TO_LONGS(cls->portions) * sizeof(unsigned long);
+	       2 * n * BITS_TO_LONGS(cls->portions) * sizeof(unsigned long);
 }
 
 static struct mpam_cg_lines *mpam_lines_alloc(struct mpam_cg_class *cls)
@@ -280,8 +295,14 @@ static struct mpam_cg_lines *mpam_lines_alloc(struct mpam_cg_class *cls)
 		return NULL;
 	bits = (unsigned long *)&l->comp[cls->nr_comps];
 	l->all.portion = bits;
-	for (i = 0; i < cls->nr_comps; i++)
-		l->comp[i].portion = bits + (i + 1) * BITS_TO_LONGS(cls->portions);
+	bits += BITS_TO_LONGS(cls->portions);
+	l->all.exclusive = bits;
+	for (i = 0; i < cls->nr_comps; i++) {
+		bits += BITS_TO_LONGS(cls->portions);
+		l->comp[i].portion = bits;
+		bits += BITS_TO_LONGS(cls->portions);
+		l->comp[i].exclusive = bits;
+	}
 	return l;
 }
 
@@ -307,128 +328,6 @@ static void mpam_cg_free_lines(struct mpam_cg *cg)
 	kfree(cg->lines);
 	cg->lines = NULL;
 	cg->nr_set = 0;
-}
-
-/* --- effective settings -------------------------------------------------- */
-
-static size_t mpam_eff_bits_longs(void)
-{
-	struct mpam_cg_class *cls;
-	size_t n = 0;
-
-	for_each_mpam_class(cls)
-		n += cls->nr_comps * BITS_TO_LONGS(cls->portions);
-	return n;
-}
-
-/* An array of effective settings for every component of every class. */
-static struct mpam_cg_config *mpam_eff_alloc(void)
-{
-	struct mpam_cg_config *eff;
-	struct mpam_cg_class *cls;
-	unsigned long *bits;
-	unsigned int i, n = 0;
-
-	eff = kzalloc(mpam_cg_nr_comps * sizeof(*eff) +
-		      mpam_eff_bits_longs() * sizeof(unsigned long), GFP_KERNEL);
-	if (!eff)
-		return NULL;
-	bits = (unsigned long *)&eff[mpam_cg_nr_comps];
-	for_each_mpam_class(cls) {
-		for (i = 0; i < cls->nr_comps; i++, n++) {
-			eff[n].portion = bits;
-			bits += BITS_TO_LONGS(cls->portions);
-			mpam_cg_config_init(cls, &eff[n]);
-		}
-	}
-	return eff;
-}
-
-/* The nearest ancestor of @cg, or @cg, that owns a partition. */
-static struct mpam_cg *mpam_cg_owner(struct mpam_cg *cg)
-{
-	while (!cg->own_partid)
-		cg = parent_mpam(cg);
-	return cg;
-}
-
-/*
- * The cgroup's own value on one component: the component's line where it
- * sets a control, the class-wide line where it does not.
- */
-static void mpam_val_merge(struct mpam_cg_val *dst,
-			   const struct mpam_cg_val *all,
-			   const struct mpam_cg_val *one)
-{
-	int i;
-
-	dst->set = all->set | one->set;
-	dst->portion = one->set & BIT(MPAM_CG_PORTION) ? one->portion :
-							 all->portion;
-	for (i = 0; i < MPAM_CG_NR_CTRLS; i++)
-		dst->pct[i] = one->set & BIT(i) ? one->pct[i] : all->pct[i];
-}
-
-/*
- * Recompute the effective settings of @cg, which owns a partition: its
- * own lines, bounded by the effective settings of the nearest ancestor
- * below the root that owns one.  Returns false if a portion had to fall
- * back to the ancestor's.
- */
-static bool mpam_cg_fold(struct mpam_cg *cg)
-{
-	struct mpam_cg *up = NULL;
-	struct mpam_cg_class *cls;
-	struct mpam_cg_val *all, own;
-	unsigned int i, n = 0;
-	bool ok = true;
-
-	if (!mpam_cg_is_root(cg)) {
-		up = mpam_cg_owner(parent_mpam(cg));
-		if (mpam_cg_is_root(up))
-			up = NULL;
-	}
-	for_each_mpam_class(cls) {
-		all = mpam_cg_line(cg, cls, -1);
-		for (i = 0; i < cls->nr_comps; i++, n++) {
-			struct mpam_cg_config *cfg = &cg->eff[n];
-			u8 min = 0, bound = 100;
-
-			if (up) {
-				mpam_cg_config_copy(cls, cfg, &up->eff[n]);
-				bound = cfg->pct[MPAM_CG_BW_MIN];
-			} else {
-				mpam_cg_config_init(cls, cfg);
-			}
-			if (all) {
-				mpam_val_merge(&own, all, mpam_cg_line(cg, cls, i));
-				ok &= mpam_cg_config_narrow(cls, cfg, &own);
-				if (own.set & BIT(MPAM_CG_BW_MIN))
-					min = own.pct[MPAM_CG_BW_MIN];
-			}
-			/* A minimum is bounded by the ancestors' and the maximum. */
-			cfg->pct[MPAM_CG_BW_MIN] = min3(min, bound,
-							cfg->pct[MPAM_CG_BW_MAX]);
-		}
-	}
-	return ok;
-}
-
-static int mpam_cg_apply(struct mpam_cg *cg)
-{
-	struct mpam_cg_class *cls;
-	unsigned int i, n = 0;
-	int err;
-
-	for_each_mpam_class(cls) {
-		for (i = 0; i < cls->nr_comps; i++, n++) {
-			err = mpam_cg_prov->ops->apply(cls, i, cg->own_id,
-						       &cg->eff[n]);
-			if (err)
-				return err;
-		}
-	}
-	return 0;
 }
 
 /* --- events -------------------------------------------------------------- */
@@ -470,6 +369,704 @@ static bool mpam_cg_can_show(struct mpam_cg *cg, int *err)
 	if (mpam_cg_failed)
 		*err = mpam_cg_gone(cg);
 	return false;
+}
+
+/* --- budgets ------------------------------------------------------------ */
+
+/*
+ * PARTIDs and byte counters are scarce: each is charged to the misc
+ * controller ("mpam_partid" and "mpam_counter" in misc.max), against the
+ * misc cgroup of the cgroup that holds it, so that a manager can give a
+ * delegated subtree a budget.  The misc cgroup is the one @cg is in when
+ * it takes its first; it keeps being charged until @cg holds none.
+ */
+static int mpam_cg_charge(struct mpam_cg *cg, enum misc_res_type type)
+{
+	int err;
+
+	if (!IS_ENABLED(CONFIG_CGROUP_MISC) || !cg->css.cgroup)
+		return 0;
+#ifdef CONFIG_CGROUP_MISC
+	if (!cg->misc)
+		cg->misc = css_misc(cgroup_get_e_css(cg->css.cgroup,
+						     &misc_cgrp_subsys));
+#endif
+	err = misc_cg_try_charge(type, cg->misc, 1);
+	if (!err) {
+		cg->nr_charged++;
+		return 0;
+	}
+	if (!cg->nr_charged) {
+		put_misc_cg(cg->misc);
+		cg->misc = NULL;
+	}
+	/* misc says EBUSY when the budget is spent. */
+	return err == -EBUSY ? -ENOSPC : err;
+}
+
+static void mpam_cg_uncharge(struct mpam_cg *cg, enum misc_res_type type)
+{
+	if (!cg->misc)
+		return;
+	misc_cg_uncharge(type, cg->misc, 1);
+	if (!--cg->nr_charged) {
+		put_misc_cg(cg->misc);
+		cg->misc = NULL;
+	}
+}
+
+static void mpam_cg_set_budgets(u64 partids, u64 counters)
+{
+	misc_cg_set_capacity(MISC_CG_RES_MPAM_PARTID, partids);
+	misc_cg_set_capacity(MISC_CG_RES_MPAM_COUNTER, counters);
+}
+
+/* A free PARTID for @cg, within its budget. */
+static int mpam_cg_alloc_partid(struct mpam_cg *cg)
+{
+	int partid, err;
+
+	err = mpam_cg_charge(cg, MISC_CG_RES_MPAM_PARTID);
+	if (err)
+		return err;
+	partid = ida_alloc_range(&mpam_cg_partids, 1,
+				 mpam_cg_prov->nr_partids - 1, GFP_KERNEL);
+	if (partid < 0)
+		mpam_cg_uncharge(cg, MISC_CG_RES_MPAM_PARTID);
+	return partid;
+}
+
+static void mpam_cg_release_partid(struct mpam_cg *cg, u16 partid)
+{
+	ida_free(&mpam_cg_partids, partid);
+	mpam_cg_uncharge(cg, MISC_CG_RES_MPAM_PARTID);
+}
+
+/* --- effective settings -------------------------------------------------- */
+
+static size_t mpam_eff_bits_longs(void)
+{
+	struct mpam_cg_class *cls;
+	size_t n = 0;
+
+	for_each_mpam_class(cls)
+		n += cls->nr_comps * BITS_TO_LONGS(cls->portions);
+	return n;
+}
+
+/* An array of effective settings for every component of every class. */
+static struct mpam_cg_config *mpam_eff_alloc(void)
+{
+	struct mpam_cg_config *eff;
+	struct mpam_cg_class *cls;
+	unsigned long *bits;
+	unsigned int i, n = 0;
+
+	eff = kzalloc(mpam_cg_nr_comps * sizeof(*eff) +
+		      mpam_eff_bits_longs() * sizeof(unsigned long), GFP_KERNEL);
+	if (!eff)
+		return NULL;
+	bits = (unsigned long *)&eff[mpam_cg_nr_comps];
+	for_each_mpam_class(cls) {
+		for (i = 0; i < cls->nr_comps; i++, n++) {
+			eff[n].portion = bits;
+			bits += BITS_TO_LONGS(cls->portions);
+			mpam_cg_config_init(cls, &eff[n]);
+		}
+	}
+	return eff;
+}
+
+static void mpam_cg_free_eff(struct mpam_cg *cg)
+{
+	kfree(cg->eff);
+	kfree(cg->next);
+	kfree(cg->nest);
+	kfree(cg->share);
+	cg->eff = NULL;
+	cg->next = NULL;
+	cg->nest = NULL;
+	cg->share = NULL;
+}
+
+/* What a cgroup needs to own a partition; unrestricted settings. */
+static int mpam_cg_alloc_eff(struct mpam_cg *cg)
+{
+	if (cg->eff)
+		return 0;
+	cg->eff = mpam_eff_alloc();
+	cg->next = mpam_eff_alloc();
+	cg->nest = mpam_eff_alloc();
+	cg->share = kcalloc(mpam_cg_nr_comps, sizeof(*cg->share), GFP_KERNEL);
+	if (cg->eff && cg->next && cg->nest && cg->share)
+		return 0;
+	mpam_cg_free_eff(cg);
+	return -ENOMEM;
+}
+
+/* Forget the settings of a partition: the hardware was reset. */
+static void mpam_cg_reset_eff(struct mpam_cg *cg)
+{
+	struct mpam_cg_class *cls;
+	unsigned int i;
+
+	for_each_mpam_class(cls) {
+		for (i = 0; i < cls->nr_comps; i++)
+			mpam_cg_config_init(cls, &cg->eff[cls->comp_base + i]);
+	}
+}
+
+/* The nearest ancestor of @cg, or @cg, that owns a partition. */
+static struct mpam_cg *mpam_cg_owner(struct mpam_cg *cg)
+{
+	while (!cg->own_partid)
+		cg = parent_mpam(cg);
+	return cg;
+}
+
+static bool mpam_cg_below(struct mpam_cg *cg, struct mpam_cg *top)
+{
+	for (; cg; cg = parent_mpam(cg)) {
+		if (cg == top)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Put @cg, which now owns a partition, into the tree of partitions: below
+ * its nearest owning ancestor, above the owners of its subtree.
+ */
+static void mpam_cg_link_owner(struct mpam_cg *cg)
+{
+	struct mpam_cg *up = mpam_cg_owner(parent_mpam(cg)), *pos, *tmp;
+
+	list_for_each_entry_safe(pos, tmp, &up->owners, owner_node) {
+		if (mpam_cg_below(pos, cg)) {
+			list_move_tail(&pos->owner_node, &cg->owners);
+			pos->owner_up = cg;
+		}
+	}
+	cg->owner_up = up;
+	list_add_tail(&cg->owner_node, &up->owners);
+}
+
+/* Take @cg out of the tree of partitions; its owners move up. */
+static void mpam_cg_unlink_owner(struct mpam_cg *cg)
+{
+	struct mpam_cg *up = cg->owner_up, *pos, *tmp;
+
+	list_for_each_entry_safe(pos, tmp, &cg->owners, owner_node) {
+		list_move_tail(&pos->owner_node, &up->owners);
+		pos->owner_up = up;
+	}
+	list_del_init(&cg->owner_node);
+	cg->owner_up = NULL;
+}
+
+/* The owner after @pos in a pre-order walk of the partitions below @top. */
+static struct mpam_cg *mpam_cg_next_owner(struct mpam_cg *pos,
+					  struct mpam_cg *top)
+{
+	if (!list_empty(&pos->owners))
+		return list_first_entry(&pos->owners, struct mpam_cg,
+					owner_node);
+	for (; pos != top; pos = pos->owner_up) {
+		if (!list_is_last(&pos->owner_node, &pos->owner_up->owners))
+			return list_next_entry(pos, owner_node);
+	}
+	return NULL;
+}
+
+/*
+ * Percentages in hardware steps: a control of @cls has 2^w steps, or 100
+ * when the hardware takes whole percents.  A limit takes at least one
+ * step, a minimum at most all but one.  Both round up, as the provider
+ * does.
+ */
+static u32 mpam_steps_total(struct mpam_cg_class *cls, int ctrl)
+{
+	return cls->pct_bits[ctrl] ? 1U << cls->pct_bits[ctrl] : 100;
+}
+
+static u32 mpam_pct_to_steps(struct mpam_cg_class *cls, int ctrl, u8 pct)
+{
+	u32 total = mpam_steps_total(cls, ctrl);
+	u32 steps = DIV_ROUND_UP(pct * total, 100);
+
+	if (ctrl == MPAM_CG_BW_MIN)
+		return cls->pct_bits[ctrl] ? min(steps, total - 1) : steps;
+	return max(steps, 1U);
+}
+
+/* The largest percentage that takes no more than @steps. */
+static u8 mpam_steps_to_pct(struct mpam_cg_class *cls, int ctrl, u32 steps)
+{
+	u32 total = mpam_steps_total(cls, ctrl);
+
+	if (steps >= total)
+		return 100;
+	return steps * 100 / total;
+}
+
+/* The cgroup's own value of percentage control @ctrl, in steps. */
+static u32 mpam_own_steps(struct mpam_cg_class *cls,
+			  const struct mpam_cg_val *own, int ctrl)
+{
+	if (!own || !(own->set & BIT(ctrl)))
+		return ctrl == MPAM_CG_BW_MIN ? 0 : mpam_steps_total(cls, ctrl);
+	return mpam_pct_to_steps(cls, ctrl, own->pct[ctrl]);
+}
+
+/*
+ * The cgroup's own values on component @comp of @cls, in *@own: the
+ * component's line where it sets a control, the class-wide line where it
+ * does not.  Returns NULL if the cgroup has no line of the class.
+ */
+static const struct mpam_cg_val *mpam_cg_own_val(struct mpam_cg *cg,
+						 struct mpam_cg_class *cls,
+						 unsigned int comp,
+						 struct mpam_cg_val *own)
+{
+	const struct mpam_cg_val *all = mpam_cg_line(cg, cls, -1);
+	const struct mpam_cg_val *one;
+	int i;
+
+	if (!all)
+		return NULL;
+	one = mpam_cg_line(cg, cls, comp);
+	own->set = all->set | one->set;
+	own->portion = one->set & BIT(MPAM_CG_PORTION) ? one->portion :
+							 all->portion;
+	own->exclusive = one->set & BIT(MPAM_CG_EXCLUSIVE) ? one->exclusive :
+							     all->exclusive;
+	for (i = 0; i < MPAM_CG_NR_CTRLS; i++)
+		own->pct[i] = one->set & BIT(i) ? one->pct[i] : all->pct[i];
+	return own;
+}
+
+/*
+ * Divide the limit @ctrl (CMAX, BW_MAX) of @x on component @n of @cls
+ * between @x's own partition and the subtrees of its nearest owning
+ * descendants, as max-min fair shares: a subtree that asks for less than
+ * an equal share gets what it asks, the others share the rest equally.
+ * A limit of 100 % is no limit and is not divided: each subtree gets what
+ * it asks.  Returns @x's own steps, or 0 if some partition would get less
+ * than the smallest limit the hardware has.
+ */
+static u32 mpam_divide_limit(struct mpam_cg *x, struct mpam_cg_class *cls,
+			     unsigned int n, int ctrl, u32 own_ask)
+{
+	u32 total = mpam_steps_total(cls, ctrl), budget = x->share[n].steps[ctrl];
+	u32 lowest = mpam_pct_to_steps(cls, ctrl, 1), fair, sum, left;
+	unsigned int slots = 1, below;
+	struct mpam_cg_val own;
+	struct mpam_cg *e;
+
+	list_for_each_entry(e, &x->owners, owner_node) {
+		u32 ask = mpam_own_steps(cls, mpam_cg_own_val(e, cls, n - cls->comp_base,
+							      &own), ctrl);
+
+		e->share[n].steps[ctrl] = min(ask, budget);
+		slots++;
+	}
+	if (budget >= total)
+		return own_ask;
+
+	/* Water-filling: fair only grows as small asks drop out. */
+	fair = budget / slots;
+	do {
+		u32 prev = fair;
+
+		sum = 0;
+		below = 0;
+		list_for_each_entry(e, &x->owners, owner_node) {
+			if (e->share[n].steps[ctrl] <= fair) {
+				sum += e->share[n].steps[ctrl];
+				below++;
+			}
+		}
+		fair = (budget - sum) / (slots - below);
+		if (fair == prev)
+			break;
+	} while (true);
+
+	/* The steps the floors left go to the own partition, then in order. */
+	left = budget - sum - (slots - below) * fair;
+	own_ask = fair + (left ? 1 : 0);
+	left -= left ? 1 : 0;
+	list_for_each_entry(e, &x->owners, owner_node) {
+		u32 *steps = &e->share[n].steps[ctrl];
+
+		if (*steps > fair) {
+			*steps = fair + (left ? 1 : 0);
+			left -= left ? 1 : 0;
+		}
+		if (*steps < lowest)
+			return 0;
+	}
+	return own_ask < lowest ? 0 : own_ask;
+}
+
+/*
+ * Distribute the protection (BW_MIN) of @x on component @n of @cls over
+ * the subtrees of its nearest owning descendants, as memory.min does: up
+ * to what they ask, scaled down in proportion when they ask for more than
+ * @x has.  @x's own partition keeps the rest; the root, which protects
+ * nothing, the part of the whole its own setting gets.  Each is bounded by
+ * its maximum.  Returns @x's own steps.
+ */
+static u32 mpam_divide_min(struct mpam_cg *x, struct mpam_cg_class *cls,
+			   unsigned int n, u32 own_ask)
+{
+	u32 budget = x->share[n].steps[MPAM_CG_BW_MIN], sum = 0, given = 0;
+	bool root = mpam_cg_is_root(x);
+	struct mpam_cg_val own;
+	struct mpam_cg *e;
+
+	list_for_each_entry(e, &x->owners, owner_node) {
+		const struct mpam_cg_val *v;
+
+		v = mpam_cg_own_val(e, cls, n - cls->comp_base, &own);
+		e->share[n].steps[MPAM_CG_BW_MIN] =
+			mpam_own_steps(cls, v, MPAM_CG_BW_MIN);
+		sum += e->share[n].steps[MPAM_CG_BW_MIN];
+	}
+	if (root)
+		sum += own_ask;
+	list_for_each_entry(e, &x->owners, owner_node) {
+		u32 *steps = &e->share[n].steps[MPAM_CG_BW_MIN];
+
+		if (sum > budget)
+			*steps = div_u64((u64)*steps * budget, sum);
+		*steps = min(*steps, e->share[n].steps[MPAM_CG_BW_MAX]);
+		given += *steps;
+	}
+	if (root)
+		return sum > budget ? div_u64((u64)own_ask * budget, sum) : own_ask;
+	return budget - given;
+}
+
+/* --- exclusive portions ---- */
+
+/* Cgroups with an exclusive line, as of the last recompute from the root. */
+static LIST_HEAD(mpam_cg_claimers);
+
+static bool mpam_cg_claims(struct mpam_cg *cg)
+{
+	struct mpam_cg_class *cls;
+	unsigned int i;
+
+	if (!cg->lines)
+		return false;
+	for_each_mpam_class(cls) {
+		struct mpam_cg_val *v = mpam_cg_line(cg, cls, -1);
+
+		for (i = 0; v && i < cls->nr_comps; i++) {
+			if ((v->set | mpam_cg_line(cg, cls, i)->set) &
+			    BIT(MPAM_CG_EXCLUSIVE))
+				return true;
+		}
+	}
+	return false;
+}
+
+/* The portions @cg claims on component @comp of @cls, or NULL. */
+static const unsigned long *mpam_cg_claim(struct mpam_cg *cg,
+					  struct mpam_cg_class *cls,
+					  unsigned int comp)
+{
+	const struct mpam_cg_val *v;
+	struct mpam_cg_val own;
+
+	v = mpam_cg_own_val(cg, cls, comp, &own);
+	return v && (v->set & BIT(MPAM_CG_EXCLUSIVE)) ? v->exclusive : NULL;
+}
+
+/*
+ * Two claims must nest when one cgroup is below the other, as cpuset's
+ * exclusive CPUs do, and not overlap otherwise.
+ */
+static bool mpam_claim_agrees(struct mpam_cg *a, struct mpam_cg *b,
+			      struct mpam_cg_class *cls, unsigned int comp)
+{
+	const unsigned long *ca = mpam_cg_claim(a, cls, comp);
+	const unsigned long *cb = mpam_cg_claim(b, cls, comp);
+
+	if (!ca || !cb)
+		return true;
+	if (mpam_cg_below(a, b))
+		return bitmap_subset(ca, cb, cls->portions);
+	if (mpam_cg_below(b, a))
+		return bitmap_subset(cb, ca, cls->portions);
+	return !bitmap_intersects(ca, cb, cls->portions);
+}
+
+static bool mpam_cg_claims_agree(struct mpam_cg *a, struct mpam_cg *b)
+{
+	struct mpam_cg_class *cls;
+	unsigned int i;
+
+	for_each_mpam_class(cls) {
+		if (!mpam_class_has(cls, MPAM_CG_PORTION))
+			continue;
+		for (i = 0; i < cls->nr_comps; i++) {
+			if (!mpam_claim_agrees(a, b, cls, i))
+				return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * Check that the claims of the owners below @root agree, then collect
+ * those owners on mpam_cg_claimers.  Returns -EINVAL, and leaves the list
+ * as it was, if they do not.
+ */
+static int mpam_cg_collect_claims(struct mpam_cg *root)
+{
+	struct mpam_cg *pos, *other, *tmp;
+
+	for (pos = root; pos; pos = mpam_cg_next_owner(pos, root)) {
+		if (pos == root || !mpam_cg_claims(pos))
+			continue;
+		for (other = root; other; other = mpam_cg_next_owner(other, root)) {
+			if (other == pos)
+				break;
+			if (other != root && !mpam_cg_claims_agree(pos, other))
+				return -EINVAL;
+		}
+	}
+	list_for_each_entry_safe(pos, tmp, &mpam_cg_claimers, claim_node)
+		list_del_init(&pos->claim_node);
+	for (pos = root; pos; pos = mpam_cg_next_owner(pos, root)) {
+		if (pos != root && mpam_cg_claims(pos))
+			list_add_tail(&pos->claim_node, &mpam_cg_claimers);
+	}
+	return 0;
+}
+
+/* Take out of @bits what others claim away from the partition of @x. */
+static void mpam_cg_exclude(struct mpam_cg *x, struct mpam_cg_class *cls,
+			    unsigned int comp, unsigned long *bits)
+{
+	const unsigned long *claim;
+	struct mpam_cg *y;
+
+	list_for_each_entry(y, &mpam_cg_claimers, claim_node) {
+		claim = mpam_cg_claim(y, cls, comp);
+		if (claim && !mpam_cg_below(x, y))
+			bitmap_andnot(bits, bits, claim, cls->portions);
+	}
+}
+
+/*
+ * The portion bitmap of @x's partition on component @n of @cls: its own,
+ * within the one of the partition above (@up), into @x->nest; then
+ * without what others claim, into @x->next.  Returns -ENOSPC if nothing
+ * is left, 1 if the own bitmap did not fit and fell back, else 0.
+ */
+static int mpam_cg_divide_portion(struct mpam_cg *x, struct mpam_cg_config *up,
+				  struct mpam_cg_class *cls, unsigned int n,
+				  const struct mpam_cg_val *v)
+{
+	unsigned long *nest = x->nest[n].portion, *bits = x->next[n].portion;
+	int fell_back = 0;
+
+	if (!mpam_class_has(cls, MPAM_CG_PORTION))
+		return 0;
+	if (up)
+		bitmap_copy(nest, up[n].portion, cls->portions);
+	else
+		bitmap_fill(nest, cls->portions);
+	if (v && (v->set & BIT(MPAM_CG_PORTION))) {
+		if (bitmap_intersects(nest, v->portion, cls->portions))
+			bitmap_and(nest, nest, v->portion, cls->portions);
+		else
+			fell_back = 1;
+	}
+	bitmap_copy(bits, nest, cls->portions);
+	mpam_cg_exclude(x, cls, n - cls->comp_base, bits);
+	return bitmap_empty(bits, cls->portions) ? -ENOSPC : fell_back;
+}
+
+/*
+ * The percentages of @x's partition on component @n of @cls into
+ * @x->next, and the shares of its nearest owning descendants.  Returns
+ * -ENOSPC if a limit has no room for every partition below it.
+ */
+static int mpam_cg_divide_pcts(struct mpam_cg *x, struct mpam_cg_class *cls,
+			       unsigned int n, const struct mpam_cg_val *v)
+{
+	struct mpam_cg_config *cfg = &x->next[n];
+	bool root = mpam_cg_is_root(x);
+	u32 steps[MPAM_CG_NR_CTRLS];
+	int ctrl;
+
+	for (ctrl = 0; ctrl < MPAM_CG_NR_CTRLS; ctrl++) {
+		if (!mpam_ctrl_is_pct(ctrl))
+			continue;
+		/* The root's share is the whole; what it asks is its own. */
+		if (root)
+			x->share[n].steps[ctrl] = mpam_steps_total(cls, ctrl);
+		steps[ctrl] = root ? mpam_own_steps(cls, v, ctrl) :
+				     x->share[n].steps[ctrl];
+	}
+	for (ctrl = 0; ctrl < MPAM_CG_NR_CTRLS; ctrl++) {
+		if (!mpam_ctrl_is_pct(ctrl) || ctrl == MPAM_CG_BW_MIN)
+			continue;
+		steps[ctrl] = mpam_divide_limit(x, cls, n, ctrl, steps[ctrl]);
+		if (!steps[ctrl])
+			return -ENOSPC;
+		cfg->pct[ctrl] = mpam_steps_to_pct(cls, ctrl, steps[ctrl]);
+	}
+	steps[MPAM_CG_BW_MIN] = mpam_divide_min(x, cls, n, steps[MPAM_CG_BW_MIN]);
+	cfg->pct[MPAM_CG_BW_MIN] =
+		min(mpam_steps_to_pct(cls, MPAM_CG_BW_MIN, steps[MPAM_CG_BW_MIN]),
+		    cfg->pct[MPAM_CG_BW_MAX]);
+	return 0;
+}
+
+/*
+ * Compute the settings of @x's own partition into @x->next from its own
+ * lines and its share, and the shares of its nearest owning descendants.
+ * Returns -ENOSPC if a partition would be left without a portion or a
+ * limit has no room for every partition below it, else whether every
+ * portion bitmap fit (0) or one fell back to the ancestor's (1).
+ */
+static int mpam_cg_divide(struct mpam_cg *x)
+{
+	struct mpam_cg_config *up = mpam_cg_is_root(x) ? NULL :
+				    x->owner_up->nest;
+	const struct mpam_cg_val *v;
+	struct mpam_cg_class *cls;
+	struct mpam_cg_val own;
+	int ret, fell_back = 0;
+	unsigned int i, n;
+
+	for_each_mpam_class(cls) {
+		for (i = 0; i < cls->nr_comps; i++) {
+			n = cls->comp_base + i;
+			v = mpam_cg_own_val(x, cls, i, &own);
+			mpam_cg_config_init(cls, &x->next[n]);
+			ret = mpam_cg_divide_portion(x, up, cls, n, v);
+			if (ret < 0)
+				return ret;
+			fell_back |= ret;
+			ret = mpam_cg_divide_pcts(x, cls, n, v);
+			if (ret < 0)
+				return ret;
+		}
+	}
+	return fell_back;
+}
+
+/*
+ * Recompute the settings of every partition in the tree of partitions
+ * below @top (an owner) into their ->next.  Nothing is programmed.  @cg,
+ * the cgroup a write changed, counts an invalid event if its portion fell
+ * back.  Returns -ENOSPC if some partition has no room, -EINVAL if
+ * exclusive claims do not agree.
+ */
+static int mpam_cg_recompute(struct mpam_cg *top, struct mpam_cg *cg)
+{
+	struct mpam_cg *pos;
+	int ret;
+
+	if (mpam_cg_is_root(top)) {
+		ret = mpam_cg_collect_claims(top);
+		if (ret)
+			return ret;
+	}
+	for (pos = top; pos; pos = mpam_cg_next_owner(pos, top)) {
+		ret = mpam_cg_divide(pos);
+		if (ret < 0)
+			return ret;
+		if (ret && pos == cg)
+			mpam_cg_event(cg, MPAM_CG_EV_INVALID);
+	}
+	return 0;
+}
+
+static bool mpam_config_equal(struct mpam_cg_class *cls,
+			      const struct mpam_cg_config *a,
+			      const struct mpam_cg_config *b)
+{
+	if (mpam_class_has(cls, MPAM_CG_PORTION) &&
+	    !bitmap_equal(a->portion, b->portion, cls->portions))
+		return false;
+	return !memcmp(a->pct, b->pct, sizeof(a->pct));
+}
+
+/* Does @next let the partition use no more than @cur anywhere? */
+static bool mpam_config_tighter(struct mpam_cg_class *cls,
+				const struct mpam_cg_config *next,
+				const struct mpam_cg_config *cur)
+{
+	if (mpam_class_has(cls, MPAM_CG_PORTION) &&
+	    !bitmap_subset(next->portion, cur->portion, cls->portions))
+		return false;
+	return next->pct[MPAM_CG_CMAX] <= cur->pct[MPAM_CG_CMAX] &&
+	       next->pct[MPAM_CG_BW_MAX] <= cur->pct[MPAM_CG_BW_MAX] &&
+	       next->pct[MPAM_CG_BW_MIN] <= cur->pct[MPAM_CG_BW_MIN];
+}
+
+/*
+ * Program what mpam_cg_recompute() left in ->next for the partitions below
+ * @top, where it differs from what the hardware holds: the changes that
+ * only take away first, so that a subtree never has more than its limit
+ * while the others are programmed.  Returns the first error; ->eff still
+ * says what the hardware holds.
+ */
+static int mpam_cg_program(struct mpam_cg *top)
+{
+	struct mpam_cg_class *cls;
+	struct mpam_cg *pos;
+	unsigned int i;
+	int pass, err;
+
+	for (pass = 0; pass < 2; pass++) {
+		for (pos = top; pos; pos = mpam_cg_next_owner(pos, top)) {
+			for_each_mpam_class(cls) {
+				for (i = 0; i < cls->nr_comps; i++) {
+					unsigned int n = cls->comp_base + i;
+					struct mpam_cg_config *next = &pos->next[n];
+					struct mpam_cg_config *eff = &pos->eff[n];
+
+					if (mpam_config_equal(cls, next, eff) ||
+					    (!pass && !mpam_config_tighter(cls, next, eff)))
+						continue;
+					err = mpam_cg_prov->ops->apply(cls, i,
+								pos->own_id, next);
+					if (err)
+						return err;
+					mpam_cg_config_copy(cls, eff, next);
+				}
+			}
+		}
+	}
+	return 0;
+}
+
+/*
+ * The owner whose partitions a change of @cg's settings or ownership
+ * moves: its nearest owning ancestor's, or every partition, the default
+ * one included, when @cg claims portions or did.
+ */
+static struct mpam_cg *mpam_cg_top(struct mpam_cg *cg)
+{
+	if (!list_empty(&cg->claim_node) || mpam_cg_claims(cg)) {
+		while (!mpam_cg_is_root(cg))
+			cg = parent_mpam(cg);
+		return cg;
+	}
+	return mpam_cg_is_root(cg) ? cg : mpam_cg_owner(parent_mpam(cg));
+}
+
+/* Recompute and program below @top; on error ->next is left undefined. */
+static int mpam_cg_update(struct mpam_cg *top, struct mpam_cg *cg)
+{
+	return mpam_cg_recompute(top, cg) ?: mpam_cg_program(top);
 }
 
 /* --- labels, partitions and PMGs ----------------------------------------- */
@@ -597,40 +1194,6 @@ static void mpam_cg_settle_subtree(struct mpam_cg *cg)
 	rcu_read_unlock();
 }
 
-/*
- * Recompute and program the effective settings of every partition in
- * @cg's subtree: they all depend on @cg's.  Returns the first error.
- */
-static int mpam_cg_apply_subtree(struct mpam_cg *cg)
-{
-	struct cgroup_subsys_state *pos;
-	int err = 0;
-
-	rcu_read_lock();
-	css_for_each_descendant_pre(pos, &cg->css) {
-		struct mpam_cg *d = css_mpam(pos);
-
-		if (!READ_ONCE(d->online) && d != cg) {
-			pos = css_rightmost_descendant(pos);
-			continue;
-		}
-		if (!d->own_partid)
-			continue;
-		if (!mpam_cg_fold(d) && d == cg)
-			mpam_cg_event(d, MPAM_CG_EV_INVALID);
-		/* The provider sleeps: keep @d's css while it does. */
-		if (!css_tryget(&d->css))
-			continue;
-		rcu_read_unlock();
-		if (!err)
-			err = mpam_cg_apply(d);
-		rcu_read_lock();
-		css_put(&d->css);
-	}
-	rcu_read_unlock();
-	return err;
-}
-
 /* Program the default settings for @partid, which nobody uses any more. */
 static void mpam_cg_reset_partid(u16 partid)
 {
@@ -681,6 +1244,7 @@ struct mpam_cg_req {
 	struct mpam_cg_class *cls;
 	int comp;			/* -1: the class-wide line */
 	bool remove;			/* "default": drop the line's value */
+	int delta;			/* change in the controls set */
 	u8 pct;
 	unsigned long *portion;		/* scratch, cls->portions wide */
 };
@@ -750,7 +1314,7 @@ static int mpam_parse_line(int ctrl, char *buf, struct mpam_cg_req *req)
 	req->remove = !strcmp(val, "default");
 	if (req->remove)
 		return 0;
-	if (ctrl == MPAM_CG_PORTION)
+	if (ctrl == MPAM_CG_PORTION || ctrl == MPAM_CG_EXCLUSIVE)
 		return mpam_parse_portion(req->cls, val, req->portion);
 	return mpam_parse_pct(ctrl, val, &req->pct);
 }
@@ -759,6 +1323,8 @@ static int mpam_parse_line(int ctrl, char *buf, struct mpam_cg_req *req)
 static bool mpam_val_unrestricted(struct mpam_cg_class *cls,
 				  struct mpam_cg_val *val, int ctrl)
 {
+	if (ctrl == MPAM_CG_EXCLUSIVE)
+		return false;	/* claiming every portion is still a claim */
 	if (ctrl == MPAM_CG_PORTION)
 		return bitmap_full(val->portion, cls->portions);
 	return val->pct[ctrl] == mpam_pct_unrestricted(ctrl);
@@ -776,6 +1342,8 @@ static int mpam_line_store(int ctrl, struct mpam_cg_req *req,
 
 	if (ctrl == MPAM_CG_PORTION && !req->remove)
 		bitmap_copy(line->portion, req->portion, req->cls->portions);
+	else if (ctrl == MPAM_CG_EXCLUSIVE && !req->remove)
+		bitmap_copy(line->exclusive, req->portion, req->cls->portions);
 	else if (!req->remove)
 		line->pct[ctrl] = req->pct;
 
@@ -801,40 +1369,121 @@ static int mpam_cg_prepare(struct mpam_cg *cg, struct mpam_cg_class *cls)
 		if (!cg->lines[cls->index])
 			return -ENOMEM;
 	}
-	if (!cg->eff) {
-		cg->eff = mpam_eff_alloc();
-		if (!cg->eff)
-			return -ENOMEM;
+	return mpam_cg_alloc_eff(cg);
+}
+
+static void mpam_cg_take_partid(struct mpam_cg *cg, u16 partid)
+{
+	cg->own_partid = true;
+	cg->own_id = partid;
+	mpam_cg_link_owner(cg);
+	mpam_cg_nr_parts++;
+}
+
+static void mpam_cg_drop_partid(struct mpam_cg *cg)
+{
+	cg->own_partid = false;
+	mpam_cg_unlink_owner(cg);
+	mpam_cg_nr_parts--;
+}
+
+/* Reset and free the PARTID @cg had, in which no task runs any more. */
+static void mpam_cg_free_partid(struct mpam_cg *cg)
+{
+	mpam_cg_reset_partid(cg->own_id);
+	mpam_cg_reset_eff(cg);
+	mpam_cg_release_partid(cg, cg->own_id);
+}
+
+/* Relabel the subtree of @cg, whose partition changed. */
+static void mpam_cg_move_tasks(struct mpam_cg *cg)
+{
+	mpam_cg_settle_subtree(cg);
+	mpam_cg_sync_cpus();
+	mpam_cg_apply_rebinds();
+}
+
+/*
+ * Carry a change of @cg's lines to the hardware and the tasks: @cg gains
+ * the partition @partid (if >= 0) or loses its own (@lose).  A new
+ * partition and the smaller shares of its neighbours are programmed
+ * before any task runs in it; a partition that goes loses its tasks
+ * before its neighbours' shares grow.  On error the partitions are as
+ * they were, but for @cg's lines, which the caller restores.
+ */
+static int mpam_cg_change(struct mpam_cg *cg, int partid, bool lose)
+{
+	struct mpam_cg *top = mpam_cg_top(cg);
+	int err;
+
+	if (partid >= 0)
+		mpam_cg_take_partid(cg, partid);
+	else if (lose)
+		mpam_cg_drop_partid(cg);
+	err = mpam_cg_recompute(top, cg);
+	if (!err && !lose)
+		err = mpam_cg_program(top);
+	if (err) {
+		if (partid >= 0) {
+			mpam_cg_drop_partid(cg);
+			mpam_cg_reset_partid(partid);
+			mpam_cg_reset_eff(cg);
+		} else if (lose) {
+			mpam_cg_take_partid(cg, cg->own_id);
+		}
+		return err;
+	}
+	if (partid < 0 && !lose)
+		return 0;
+	mpam_cg_move_tasks(cg);
+	if (lose) {
+		/* The setting is gone: an error is the provider's to report. */
+		mpam_cg_program(top);
+		mpam_cg_free_partid(cg);
 	}
 	return 0;
 }
 
-/*
- * Give @cg a partition of its own (@gain) or take it back: relabel the
- * subtree that runs in it.  When gaining, the hardware is programmed for
- * the new PARTID before any task runs with it; when losing, the PARTID is
- * reset and freed after no task runs with it any more.
- */
-static void mpam_cg_repartition(struct mpam_cg *cg, bool gain)
+/* Parse a write to setting @ctrl of @cg and store it in the line it names. */
+static int mpam_cg_store(struct mpam_cg *cg, int ctrl, char *buf,
+			 struct mpam_cg_req *req, struct mpam_cg_val *saved)
 {
-	cg->own_partid = gain;
-	mpam_cg_settle_subtree(cg);
-	mpam_cg_sync_cpus();
-	mpam_cg_apply_rebinds();
-	if (!gain) {
-		mpam_cg_nr_parts--;
-		mpam_cg_reset_partid(cg->own_id);
-		ida_free(&mpam_cg_partids, cg->own_id);
-	}
+	struct mpam_cg_val *line;
+	int err;
+
+	err = mpam_parse_line(ctrl, buf, req);
+	if (err)
+		return err;
+	err = mpam_cg_prepare(cg, req->cls);
+	if (err)
+		return err;
+	line = mpam_cg_line(cg, req->cls, req->comp);
+	saved->set = line->set;
+	memcpy(saved->pct, line->pct, sizeof(saved->pct));
+	bitmap_copy(saved->portion, line->portion, req->cls->portions);
+	bitmap_copy(saved->exclusive, line->exclusive, req->cls->portions);
+	req->delta = mpam_line_store(ctrl, req, line);
+	return 0;
+}
+
+static void mpam_cg_restore(struct mpam_cg *cg, struct mpam_cg_req *req,
+			    const struct mpam_cg_val *saved)
+{
+	struct mpam_cg_val *line = mpam_cg_line(cg, req->cls, req->comp);
+
+	line->set = saved->set;
+	memcpy(line->pct, saved->pct, sizeof(line->pct));
+	bitmap_copy(line->portion, saved->portion, req->cls->portions);
+	bitmap_copy(line->exclusive, saved->exclusive, req->cls->portions);
+	cg->nr_set -= req->delta;
 }
 
 static int mpam_cg_write(struct mpam_cg *cg, int ctrl, char *buf)
 {
-	struct mpam_cg_val *line, saved;
-	unsigned long *scratch, *saved_portion;
 	struct mpam_cg_req req = {};
-	bool root = mpam_cg_is_root(cg);
-	int partid = -1, delta, err;
+	struct mpam_cg_val saved;
+	bool root = mpam_cg_is_root(cg), lose;
+	int partid = -1, err;
 	size_t longs;
 
 	cpus_read_lock();
@@ -843,81 +1492,40 @@ static int mpam_cg_write(struct mpam_cg *cg, int ctrl, char *buf)
 		err = mpam_cg_gone(cg);
 		goto out_unlock;
 	}
-
-	err = -ENOMEM;
 	longs = BITS_TO_LONGS(mpam_cg_max_portions);
-	scratch = kcalloc(2 * longs, sizeof(unsigned long), GFP_KERNEL);
-	if (!scratch)
+	req.portion = kcalloc(3 * longs, sizeof(unsigned long), GFP_KERNEL);
+	err = -ENOMEM;
+	if (!req.portion)
 		goto out_unlock;
-	req.portion = scratch;
-	saved_portion = scratch + longs;
+	saved.portion = req.portion + longs;
+	saved.exclusive = req.portion + 2 * longs;
 
-	err = mpam_parse_line(ctrl, buf, &req);
+	err = mpam_cg_store(cg, ctrl, buf, &req, &saved);
 	if (err)
 		goto out_free;
-	err = mpam_cg_prepare(cg, req.cls);
-	if (err)
-		goto out_free;
-
-	line = mpam_cg_line(cg, req.cls, req.comp);
-	saved = *line;
-	bitmap_copy(saved_portion, line->portion, req.cls->portions);
-
-	delta = mpam_line_store(ctrl, &req, line);
-	/*
-	 * While no cgroup has settings, one that sets nothing changes
-	 * nothing, and does not need the hardware.
-	 */
-	if (!mpam_cg_active) {
-		err = delta > 0 ? mpam_cg_activate() : 0;
-		if (err || delta <= 0)
-			goto out_restore;
+	cg->nr_set += req.delta;
+	/* While nobody has settings, a write that sets nothing needs nothing. */
+	if (!mpam_cg_active)
+		err = req.delta > 0 ? mpam_cg_activate() : -EALREADY;
+	if (!err && !root && cg->nr_set == req.delta && req.delta > 0) {
+		partid = mpam_cg_alloc_partid(cg);
+		err = min(partid, 0);
 	}
-	if (!root && !cg->nr_set && delta > 0) {
-		partid = ida_alloc_range(&mpam_cg_partids, 1,
-					 mpam_cg_prov->nr_partids - 1,
-					 GFP_KERNEL);
-		if (partid < 0) {
-			err = partid;
-			if (err == -ENOSPC)
-				mpam_cg_event(cg, MPAM_CG_EV_NOSPC);
-			goto out_restore;
-		}
-		/* Owned for the fold, but no task runs in it yet. */
-		cg->own_partid = true;
-		cg->own_id = partid;
-		mpam_cg_nr_parts++;
+	lose = !root && req.delta < 0 && !cg->nr_set;
+	if (!err)
+		err = mpam_cg_change(cg, partid, lose);
+	if (err) {
+		mpam_cg_restore(cg, &req, &saved);
+		if (partid >= 0)
+			mpam_cg_release_partid(cg, partid);
+		if (mpam_cg_active)
+			mpam_cg_update(mpam_cg_top(cg), cg);
+		if (err == -ENOSPC)
+			mpam_cg_event(cg, MPAM_CG_EV_NOSPC);
+		err = err == -EALREADY ? 0 : err;
 	}
-	cg->nr_set += delta;
-
-	/* Program the hardware first, then move tasks into a new partition. */
-	err = mpam_cg_apply_subtree(cg);
-	if (err)
-		goto out_undo;
-	if (partid >= 0)
-		mpam_cg_repartition(cg, true);
-	else if (!root && delta < 0 && !cg->nr_set)
-		mpam_cg_repartition(cg, false);
-	err = 0;
-	goto out_free;
-
-out_undo:
-	cg->nr_set -= delta;
-	if (partid >= 0) {
-		cg->own_partid = false;
-		mpam_cg_nr_parts--;
-		mpam_cg_reset_partid(partid);
-		ida_free(&mpam_cg_partids, partid);
-	}
-	*line = saved;
-	bitmap_copy(line->portion, saved_portion, req.cls->portions);
-	mpam_cg_apply_subtree(cg);
-	goto out_free;
-out_restore:
-	*line = saved;
-	bitmap_copy(line->portion, saved_portion, req.cls->portions);
 out_free:
-	kfree(scratch);
+	kfree(req.portion);
 	mpam_cg_maybe_deactivate();
 out_unlock:
 	mutex_unlock(&mpam_cg_mutex);
@@ -940,6 +1548,8 @@ static void mpam_print_val(struct seq_file *sf, struct mpam_cg_class *cls,
 		seq_puts(sf, ctrl == MPAM_CG_BW_MIN ? "0\n" : "max\n");
 	else if (ctrl == MPAM_CG_PORTION)
 		seq_printf(sf, "%*pb\n", cls->portions, val->portion);
+	else if (ctrl == MPAM_CG_EXCLUSIVE)
+		seq_printf(sf, "%*pb\n", cls->portions, val->exclusive);
 	else
 		seq_printf(sf, "%u\n", val->pct[ctrl]);
 }
@@ -959,8 +1569,12 @@ static int mpam_setting_show(struct seq_file *sf, void *v)
 	for_each_mpam_class(cls) {
 		if (!mpam_class_has(cls, ctrl))
 			continue;
-		seq_printf(sf, "%s ", cls->name);
-		mpam_print_val(sf, cls, ctrl, mpam_cg_line(cg, cls, -1));
+		val = mpam_cg_line(cg, cls, -1);
+		/* No claim is no line: there is no "all" to print. */
+		if (ctrl != MPAM_CG_EXCLUSIVE || (val && val->set & BIT(ctrl))) {
+			seq_printf(sf, "%s ", cls->name);
+			mpam_print_val(sf, cls, ctrl, val);
+		}
 		for (i = 0; i < cls->nr_comps; i++) {
 			val = mpam_cg_line(cg, cls, i);
 			if (!val || !(val->set & BIT(ctrl)))
@@ -1096,6 +1710,7 @@ static void mpam_cg_put_ctr(struct mpam_cg *cg, struct mpam_cg_class *cls,
 	*mpam_ctr_slot(cls, comp, ctr->idx) = NULL;
 	ctr->idx = -1;
 	mpam_cg_nr_ctrs_used--;
+	mpam_cg_uncharge(cg, MISC_CG_RES_MPAM_COUNTER);
 }
 
 /*
@@ -1117,10 +1732,14 @@ static int mpam_cg_get_ctr(struct mpam_cg *cg, struct mpam_cg_class *cls,
 	}
 	if (idx == cls->mons[MPAM_CG_MON_BYTES])
 		return -ENOSPC;
+	err = mpam_cg_charge(cg, MISC_CG_RES_MPAM_COUNTER);
+	if (err)
+		return err;
 	ctr->idx = idx;
 	err = mpam_cg_bind(cg, cls, comp);
 	if (err) {
 		ctr->idx = -1;
+		mpam_cg_uncharge(cg, MISC_CG_RES_MPAM_COUNTER);
 		return err;
 	}
 	*mpam_ctr_slot(cls, comp, idx) = cg;
@@ -1376,6 +1995,58 @@ out:
 }
 
 /*
+ * What the hardware enforces for a percentage @pct of @ctrl, in hundredths
+ * of a percent: the steps the provider programs for it.
+ */
+static u32 mpam_pct_enforced(struct mpam_cg_class *cls, int ctrl, u8 pct)
+{
+	u32 total = mpam_steps_total(cls, ctrl);
+	u32 steps = ctrl == MPAM_CG_BW_MIN && !pct ? 0 :
+		    mpam_pct_to_steps(cls, ctrl, pct);
+
+	return steps * 10000 / total;
+}
+
+/*
+ * mpam.<control>.effective: per component, what the hardware enforces for
+ * the partition the cgroup runs in, after its ancestors' limits and their
+ * division.
+ */
+static int mpam_effective_show(struct seq_file *sf, void *v)
+{
+	struct mpam_cg *cg = css_mpam(seq_css(sf)), *owner;
+	int ctrl = seq_cft(sf)->private;
+	struct mpam_cg_class *cls;
+	unsigned int i;
+	u32 val;
+	int err;
+
+	mutex_lock(&mpam_cg_mutex);
+	if (!mpam_cg_can_show(cg, &err))
+		goto out;
+	owner = mpam_cg_owner(cg);
+	for_each_mpam_class(cls) {
+		if (!mpam_class_has(cls, ctrl))
+			continue;
+		for (i = 0; i < cls->nr_comps; i++) {
+			struct mpam_cg_config *cfg = &owner->eff[cls->comp_base + i];
+
+			seq_printf(sf, "%s:%u ", cls->name, cls->comp_ids[i]);
+			if (ctrl == MPAM_CG_PORTION) {
+				seq_printf(sf, "%*pb\n", cls->portions,
+					   cfg->portion);
+				continue;
+			}
+			val = mpam_pct_enforced(cls, ctrl, cfg->pct[ctrl]);
+			seq_printf(sf, "%u.%02u\n", val / 100, val % 100);
+		}
+	}
+out:
+	mutex_unlock(&mpam_cg_mutex);
+	return err;
+}
+
+/*
  * Add the monitor @mon of component @comp over every monitoring identity
  * of @cg's subtree to *@sum.  Returns -EBUSY if some identity has no
  * hardware monitor, or another error of the provider.
@@ -1532,27 +2203,58 @@ out:
 static struct cftype mpam_cg_files[] = {
 	{
 		.name = "cache.portion",
+		.flags = CFTYPE_NOT_ON_ROOT,
 		.private = MPAM_CG_PORTION,
 		.seq_show = mpam_setting_show,
 		.write = mpam_setting_write,
 	},
 	{
 		.name = "cache.max",
+		.flags = CFTYPE_NOT_ON_ROOT,
 		.private = MPAM_CG_CMAX,
 		.seq_show = mpam_setting_show,
 		.write = mpam_setting_write,
 	},
 	{
 		.name = "bw.max",
+		.flags = CFTYPE_NOT_ON_ROOT,
 		.private = MPAM_CG_BW_MAX,
 		.seq_show = mpam_setting_show,
 		.write = mpam_setting_write,
 	},
 	{
 		.name = "bw.min",
+		.flags = CFTYPE_NOT_ON_ROOT,
 		.private = MPAM_CG_BW_MIN,
 		.seq_show = mpam_setting_show,
 		.write = mpam_setting_write,
+	},
+	{
+		.name = "cache.portion.exclusive",
+		.flags = CFTYPE_NOT_ON_ROOT,
+		.private = MPAM_CG_EXCLUSIVE,
+		.seq_show = mpam_setting_show,
+		.write = mpam_setting_write,
+	},
+	{
+		.name = "cache.portion.effective",
+		.private = MPAM_CG_PORTION,
+		.seq_show = mpam_effective_show,
+	},
+	{
+		.name = "cache.max.effective",
+		.private = MPAM_CG_CMAX,
+		.seq_show = mpam_effective_show,
+	},
+	{
+		.name = "bw.max.effective",
+		.private = MPAM_CG_BW_MAX,
+		.seq_show = mpam_effective_show,
+	},
+	{
+		.name = "bw.min.effective",
+		.private = MPAM_CG_BW_MIN,
+		.seq_show = mpam_effective_show,
 	},
 	{
 		.name = "counters",
@@ -1592,6 +2294,14 @@ static struct cftype mpam_cg_files[] = {
 
 /* --- cgroup callbacks ---------------------------------------------------- */
 
+static void mpam_cg_init(struct mpam_cg *cg)
+{
+	INIT_LIST_HEAD(&cg->owners);
+	INIT_LIST_HEAD(&cg->owner_node);
+	INIT_LIST_HEAD(&cg->claim_node);
+	cg->owner_up = NULL;
+}
+
 static struct cgroup_subsys_state *
 mpam_css_alloc(struct cgroup_subsys_state *parent_css)
 {
@@ -1600,6 +2310,7 @@ mpam_css_alloc(struct cgroup_subsys_state *parent_css)
 	cg = kzalloc_obj(*cg);
 	if (!cg)
 		return ERR_PTR(-ENOMEM);
+	mpam_cg_init(cg);
 	if (!parent_css)
 		cg->own_partid = true;	/* the default partition, 0 */
 	return &cg->css;
@@ -1632,16 +2343,17 @@ static void mpam_css_offline(struct cgroup_subsys_state *css)
 		mpam_cg_put_ctrs(cg);
 		mpam_cg_put_pmg(cg);
 		if (cg->own_partid) {
-			cg->own_partid = false;
-			mpam_cg_nr_parts--;
-			mpam_cg_reset_partid(cg->own_id);
-			ida_free(&mpam_cg_partids, cg->own_id);
+			struct mpam_cg *top = mpam_cg_top(cg);
+
+			mpam_cg_drop_partid(cg);
+			mpam_cg_free_partid(cg);
+			/* Fewer partitions: the neighbours' shares grow. */
+			mpam_cg_update(top, NULL);
 		}
 		mpam_cg_maybe_deactivate();
 	}
 	mpam_cg_free_lines(cg);
-	kfree(cg->eff);
-	cg->eff = NULL;
+	mpam_cg_free_eff(cg);
 	mutex_unlock(&mpam_cg_mutex);
 	cpus_read_unlock();
 }
@@ -1651,7 +2363,7 @@ static void mpam_css_free(struct cgroup_subsys_state *css)
 	struct mpam_cg *cg = css_mpam(css);
 
 	mpam_cg_free_lines(cg);
-	kfree(cg->eff);
+	mpam_cg_free_eff(cg);
 	kfree(cg->ctrs);
 	kfree(cg);
 }
@@ -1855,8 +2567,7 @@ int mpam_cgroup_register(struct mpam_cg_provider *prov)
 	mpam_cg_nr_classes = index;
 	mpam_cg_nr_comps = comps;
 	mpam_cg_max_portions = portions;
-	root->eff = mpam_eff_alloc();
-	if (!root->eff) {
+	if (mpam_cg_alloc_eff(root)) {
 		mpam_cg_prov = NULL;
 		kfree(mpam_cg_pmgs);
 		kfree(mpam_cg_ctr_owner);
@@ -1871,6 +2582,7 @@ int mpam_cgroup_register(struct mpam_cg_provider *prov)
 	root->pmg = 0;
 	root->own_pmg = true;
 	set_bit(0, mpam_pmg_map(0));
+	mpam_cg_set_budgets(prov->nr_partids - 1, ctrs);
 	pr_info("%u PARTIDs, %u PMGs, %u classes\n", prov->nr_partids,
 		prov->nr_pmgs, index);
 out:
@@ -1919,6 +2631,9 @@ void mpam_cgroup_unregister(struct mpam_cg_provider *prov)
 		cg->ctrs = NULL;
 		cg->ctr_key = 0;
 		mpam_cg_free_lines(cg);
+		if (cg->own_partid && cg != root)
+			mpam_cg_uncharge(cg, MISC_CG_RES_MPAM_PARTID);
+		mpam_cg_init(cg);
 		cg->own_partid = cg == root;
 		cg->own_pmg = false;
 		cg->partid = 0;
@@ -1931,15 +2646,12 @@ void mpam_cgroup_unregister(struct mpam_cg_provider *prov)
 		}
 	}
 	rcu_read_unlock();
+	INIT_LIST_HEAD(&mpam_cg_claimers);
 	mpam_cg_sync_cpus();
 
 	rcu_read_lock();
-	css_for_each_descendant_pre(pos, &root->css) {
-		struct mpam_cg *cg = css_mpam(pos);
-
-		kfree(cg->eff);
-		cg->eff = NULL;
-	}
+	css_for_each_descendant_pre(pos, &root->css)
+		mpam_cg_free_eff(css_mpam(pos));
 	rcu_read_unlock();
 	WRITE_ONCE(mpam_cg_fork_ops, NULL);
 	if (mpam_cg_active && prov->ops->release)
@@ -1954,6 +2666,7 @@ void mpam_cgroup_unregister(struct mpam_cg_provider *prov)
 	mpam_cg_nr_ctrs_used = 0;
 	mpam_cg_prov = NULL;
 	mpam_cg_failed = prov->failed;
+	mpam_cg_set_budgets(0, 0);
 	pr_info("provider gone: every cgroup back in the default partition\n");
 out:
 	mutex_unlock(&mpam_cg_mutex);

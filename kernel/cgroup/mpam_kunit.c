@@ -43,15 +43,35 @@ static struct mpam_cg_class fake_mem = {
 	.comp_ids = fake_mem_ids,
 };
 
-/* What the fake hardware holds, per class, component and PARTID. */
+/* What the fake hardware holds, per class, PARTID and component. */
+#define FAKE_HW_PARTIDS	8
+#define FAKE_HW_COMPS	4
+
 struct fake_hw {
-	unsigned long portion[FAKE_PARTIDS][2][BITS_TO_LONGS(64)];
-	u8 pct[FAKE_PARTIDS][2][MPAM_CG_NR_CTRLS];
+	unsigned long portion[FAKE_HW_PARTIDS][FAKE_HW_COMPS][BITS_TO_LONGS(64)];
+	u8 pct[FAKE_HW_PARTIDS][FAKE_HW_COMPS][MPAM_CG_NR_CTRLS];
 	unsigned int applies;
 	int fail;		/* apply fails with this, if not 0 */
 };
 
 static struct fake_hw fake_hw[3];
+
+/* Every PARTID at its reset configuration, as the driver leaves them. */
+static void fake_hw_reset(void)
+{
+	int i, p, c;
+
+	memset(fake_hw, 0, sizeof(fake_hw));
+	for (i = 0; i < ARRAY_SIZE(fake_hw); i++) {
+		for (p = 0; p < FAKE_HW_PARTIDS; p++) {
+			for (c = 0; c < FAKE_HW_COMPS; c++) {
+				bitmap_fill(fake_hw[i].portion[p][c], 64);
+				fake_hw[i].pct[p][c][MPAM_CG_CMAX] = 100;
+				fake_hw[i].pct[p][c][MPAM_CG_BW_MAX] = 100;
+			}
+		}
+	}
+}
 
 static struct fake_hw *fake_hw_of(struct mpam_cg_class *cls)
 {
@@ -192,13 +212,14 @@ static struct mpam_cg_provider fake_prov = {
 	.ops = &fake_ops,
 };
 
-/* A made-up hierarchy: root - a - b - c, and root - d. */
+/* A made-up hierarchy: root - a - b - c, a - e, and root - d. */
 struct fake_tree {
-	struct mpam_cg root, a, b, c, d;
+	struct mpam_cg root, a, b, c, d, e;
 };
 
 static void fake_cg_init(struct mpam_cg *cg, struct mpam_cg *parent)
 {
+	mpam_cg_init(cg);
 	INIT_LIST_HEAD(&cg->css.children);
 	INIT_LIST_HEAD(&cg->css.sibling);
 	cg->css.flags = CSS_NO_REF | CSS_ONLINE;
@@ -214,7 +235,7 @@ static int mpam_test_init(struct kunit *test)
 	struct fake_tree *t;
 	int err;
 
-	memset(fake_hw, 0, sizeof(fake_hw));
+	fake_hw_reset();
 	memset(fake_ctrs, 0, sizeof(fake_ctrs));
 	fake_bind_fail = 0;
 	fake_labels = 0;
@@ -237,13 +258,14 @@ static int mpam_test_init(struct kunit *test)
 	t->root.own_partid = true;
 	t->root.own_pmg = true;
 	mutex_lock(&mpam_cg_mutex);
-	t->root.eff = mpam_eff_alloc();
+	err = mpam_cg_alloc_eff(&t->root);
 	mutex_unlock(&mpam_cg_mutex);
-	KUNIT_ASSERT_NOT_NULL(test, t->root.eff);
+	KUNIT_ASSERT_EQ(test, err, 0);
 	fake_cg_init(&t->a, &t->root);
 	fake_cg_init(&t->b, &t->a);
 	fake_cg_init(&t->c, &t->b);
 	fake_cg_init(&t->d, &t->root);
+	fake_cg_init(&t->e, &t->a);
 	return 0;
 }
 
@@ -254,10 +276,11 @@ static void mpam_test_exit(struct kunit *test)
 	if (t) {
 		mpam_css_offline(&t->c.css);
 		mpam_css_offline(&t->b.css);
+		mpam_css_offline(&t->e.css);
 		mpam_css_offline(&t->a.css);
 		mpam_css_offline(&t->d.css);
 		mpam_cg_free_lines(&t->root);
-		kfree(t->root.eff);
+		mpam_cg_free_eff(&t->root);
 	}
 	mpam_cgroup_unregister(&fake_prov);
 }
@@ -274,7 +297,8 @@ static int write_line(struct mpam_cg *cg, int ctrl, const char *line)
 static unsigned long hw_portion(struct mpam_cg_class *cls, u16 partid,
 				unsigned int comp)
 {
-	return fake_hw_of(cls)->portion[partid][comp][0];
+	return fake_hw_of(cls)->portion[partid][comp][0] &
+	       GENMASK(min(cls->portions, BITS_PER_LONG) - 1, 0);
 }
 
 static void mpam_test_parse(struct kunit *test)
@@ -412,12 +436,16 @@ static void mpam_test_effective(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hw_portion(&fake_l3, t->c.partid, 0), 0x0cUL);
 	KUNIT_EXPECT_EQ(test, hw_portion(&fake_l3, t->c.partid, 1), 0x30UL);
 	pct = fake_hw_of(&fake_mem)->pct[t->c.partid][0];
-	KUNIT_EXPECT_EQ(test, pct[MPAM_CG_BW_MAX], 50);
+	/* a's 50 % are shared by its own partition and c's. */
+	KUNIT_EXPECT_EQ(test, pct[MPAM_CG_BW_MAX], 25);
+	KUNIT_EXPECT_EQ(test, fake_hw_of(&fake_mem)->pct[t->a.partid][0][MPAM_CG_BW_MAX], 25);
 	/* A minimum is bounded by the ancestors' minimum, as memory.min. */
 	KUNIT_EXPECT_EQ(test, pct[MPAM_CG_BW_MIN], 0);
-	/* ... and by the effective maximum. */
+	/* ... and by the effective maximum; a keeps what c cannot use. */
 	KUNIT_ASSERT_EQ(test, write_line(&t->a, MPAM_CG_BW_MIN, "mem 60"), 0);
-	KUNIT_EXPECT_EQ(test, pct[MPAM_CG_BW_MIN], 50);
+	KUNIT_EXPECT_EQ(test, pct[MPAM_CG_BW_MIN], 25);
+	KUNIT_EXPECT_EQ(test, fake_hw_of(&fake_mem)->pct[t->a.partid][0][MPAM_CG_BW_MIN], 25);
+	/* Without a limit on a there is nothing to divide. */
 	KUNIT_ASSERT_EQ(test, write_line(&t->a, MPAM_CG_BW_MAX, "mem max"), 0);
 	KUNIT_EXPECT_EQ(test, pct[MPAM_CG_BW_MAX], 80);
 	KUNIT_EXPECT_EQ(test, pct[MPAM_CG_BW_MIN], 60);
@@ -426,11 +454,101 @@ static void mpam_test_effective(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, write_line(&t->a, MPAM_CG_PORTION, "l3 c0"), 0);
 	KUNIT_EXPECT_EQ(test, hw_portion(&fake_l3, t->c.partid, 0), 0xc0UL);
 	KUNIT_EXPECT_EQ(test, hw_portion(&fake_l3, t->c.partid, 1), 0xc0UL);
+}
 
-	/* The root configures the default partition and bounds nobody. */
-	KUNIT_ASSERT_EQ(test, write_line(&t->root, MPAM_CG_PORTION, "l3 01"), 0);
-	KUNIT_EXPECT_EQ(test, hw_portion(&fake_l3, 0, 0), 0x01UL);
-	KUNIT_EXPECT_EQ(test, hw_portion(&fake_l3, t->a.partid, 0), 0xc0UL);
+/*
+ * Exclusive portions: every partition outside the claiming subtree, the
+ * default one included, loses them; claims nest below each other and do
+ * not overlap elsewhere.
+ */
+static void mpam_test_exclusive(struct kunit *test)
+{
+	struct fake_tree *t = test->priv;
+
+	KUNIT_ASSERT_EQ(test, write_line(&t->d, MPAM_CG_PORTION, "l3 ff"), 0);
+	KUNIT_ASSERT_EQ(test, write_line(&t->a, MPAM_CG_EXCLUSIVE, "l3 f0"), 0);
+	KUNIT_EXPECT_TRUE(test, t->a.own_partid);
+	KUNIT_EXPECT_EQ(test, hw_portion(&fake_l3, 0, 0), 0x0fUL);
+	KUNIT_EXPECT_EQ(test, hw_portion(&fake_l3, 0, 1), 0x0fUL);
+	KUNIT_EXPECT_EQ(test, hw_portion(&fake_l3, t->d.partid, 0), 0x0fUL);
+	KUNIT_EXPECT_EQ(test, hw_portion(&fake_l3, t->a.partid, 0), 0xffUL);
+	/* Inside the subtree the claimed portions stay. */
+	KUNIT_ASSERT_EQ(test, write_line(&t->b, MPAM_CG_PORTION, "l3 3c"), 0);
+	KUNIT_EXPECT_EQ(test, hw_portion(&fake_l3, t->b.partid, 0), 0x3cUL);
+
+	/* A claim below a claim nests in it; the inner one leaves a's own. */
+	KUNIT_EXPECT_EQ(test, write_line(&t->b, MPAM_CG_EXCLUSIVE, "l3 0c"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, hw_portion(&fake_l3, t->d.partid, 0), 0x0fUL);
+	KUNIT_ASSERT_EQ(test, write_line(&t->b, MPAM_CG_EXCLUSIVE, "l3 30"), 0);
+	KUNIT_EXPECT_EQ(test, hw_portion(&fake_l3, t->a.partid, 0), 0xcfUL);
+	KUNIT_EXPECT_EQ(test, hw_portion(&fake_l3, t->b.partid, 0), 0x3cUL);
+	/* Elsewhere claims may not overlap, nor leave the default nothing. */
+	KUNIT_EXPECT_EQ(test, write_line(&t->d, MPAM_CG_EXCLUSIVE, "l3 10"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, write_line(&t->d, MPAM_CG_EXCLUSIVE, "l3 0f"), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, hw_portion(&fake_l3, 0, 0), 0x0fUL);
+	KUNIT_ASSERT_EQ(test, write_line(&t->d, MPAM_CG_EXCLUSIVE, "l3:1 01"), 0);
+	KUNIT_EXPECT_EQ(test, hw_portion(&fake_l3, 0, 0), 0x0fUL);
+	KUNIT_EXPECT_EQ(test, hw_portion(&fake_l3, 0, 1), 0x0eUL);
+
+	/* Claims gone, the default partition has every portion back. */
+	KUNIT_ASSERT_EQ(test, write_line(&t->d, MPAM_CG_EXCLUSIVE, "l3:1 default"), 0);
+	KUNIT_ASSERT_EQ(test, write_line(&t->b, MPAM_CG_EXCLUSIVE, "l3 default"), 0);
+	KUNIT_ASSERT_EQ(test, write_line(&t->a, MPAM_CG_EXCLUSIVE, "l3 default"), 0);
+	KUNIT_EXPECT_FALSE(test, t->a.own_partid);
+	KUNIT_EXPECT_EQ(test, hw_portion(&fake_l3, 0, 0), 0xffUL);
+	KUNIT_EXPECT_EQ(test, hw_portion(&fake_l3, 0, 1), 0xffUL);
+	KUNIT_EXPECT_EQ(test, hw_portion(&fake_l3, t->d.partid, 0), 0xffUL);
+}
+
+static u8 hw_bw_max(struct mpam_cg *cg)
+{
+	return fake_hw_of(&fake_mem)->pct[cg->own_id][0][MPAM_CG_BW_MAX];
+}
+
+/* The bandwidth limits the hardware holds for the partitions of x, y, z. */
+static void expect_bw_max(struct kunit *test, struct mpam_cg *x,
+			  struct mpam_cg *y, struct mpam_cg *z, u8 wx, u8 wy,
+			  u8 wz)
+{
+	KUNIT_EXPECT_EQ_MSG(test, hw_bw_max(x), wx, "PARTID %u", x->own_id);
+	KUNIT_EXPECT_EQ_MSG(test, hw_bw_max(y), wy, "PARTID %u", y->own_id);
+	KUNIT_EXPECT_EQ_MSG(test, hw_bw_max(z), wz, "PARTID %u", z->own_id);
+}
+
+/*
+ * The partitions below a limit share it, whatever their own settings: a
+ * cache setting alone no longer brings a new bandwidth budget.
+ */
+static void mpam_test_containment(struct kunit *test)
+{
+	struct fake_tree *t = test->priv;
+
+	KUNIT_ASSERT_EQ(test, write_line(&t->a, MPAM_CG_BW_MAX, "mem 20"), 0);
+	KUNIT_EXPECT_EQ(test, hw_bw_max(&t->a), 20);
+	KUNIT_ASSERT_EQ(test, write_line(&t->b, MPAM_CG_PORTION, "l3 0f"), 0);
+	KUNIT_ASSERT_EQ(test, write_line(&t->e, MPAM_CG_PORTION, "l3 f0"), 0);
+	/* Equal shares; what the floors leave goes to a's own first. */
+	expect_bw_max(test, &t->a, &t->b, &t->e, 7, 7, 6);
+
+	/* Who asks for less than a share gets it, the others the rest. */
+	KUNIT_ASSERT_EQ(test, write_line(&t->e, MPAM_CG_BW_MAX, "mem 3"), 0);
+	expect_bw_max(test, &t->a, &t->b, &t->e, 9, 8, 3);
+
+	/* No room for three partitions in 2 %: refused, nothing changed. */
+	KUNIT_EXPECT_EQ(test, write_line(&t->a, MPAM_CG_BW_MAX, "mem 2"), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, mpam_cg_line(&t->a, &fake_mem, -1)->pct[MPAM_CG_BW_MAX], 20);
+	expect_bw_max(test, &t->a, &t->b, &t->e, 9, 8, 3);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&t->a.events_local[MPAM_CG_EV_NOSPC]), 1);
+
+	/* e's settings gone, its share returns to a and b. */
+	KUNIT_ASSERT_EQ(test, write_line(&t->e, MPAM_CG_BW_MAX, "mem default"), 0);
+	KUNIT_ASSERT_EQ(test, write_line(&t->e, MPAM_CG_PORTION, "l3 max"), 0);
+	KUNIT_EXPECT_FALSE(test, t->e.own_partid);
+	KUNIT_EXPECT_EQ(test, hw_bw_max(&t->a), 10);
+	KUNIT_EXPECT_EQ(test, hw_bw_max(&t->b), 10);
+	/* c, below b, shares b's part only. */
+	KUNIT_ASSERT_EQ(test, write_line(&t->c, MPAM_CG_PORTION, "l3 03"), 0);
+	expect_bw_max(test, &t->a, &t->b, &t->c, 10, 5, 5);
 }
 
 static void mpam_test_all_or_nothing(struct kunit *test)
@@ -509,11 +627,11 @@ static void mpam_test_ownership(struct kunit *test)
 	/* While the hardware is someone else's, a setting is refused whole. */
 	fake_busy = true;
 	KUNIT_EXPECT_EQ(test, write_line(&t->a, MPAM_CG_PORTION, "l3 0f"), -EBUSY);
-	KUNIT_EXPECT_EQ(test, write_line(&t->root, MPAM_CG_BW_MAX, "mem 50"), -EBUSY);
+	KUNIT_EXPECT_EQ(test, write_line(&t->e, MPAM_CG_BW_MAX, "mem 50"), -EBUSY);
 	KUNIT_EXPECT_FALSE(test, mpam_cg_active);
 	KUNIT_EXPECT_FALSE(test, t->a.own_partid);
 	KUNIT_EXPECT_EQ(test, t->a.nr_set, 0);
-	KUNIT_EXPECT_EQ(test, t->root.nr_set, 0);
+	KUNIT_EXPECT_EQ(test, t->e.nr_set, 0);
 	KUNIT_EXPECT_EQ(test, fake_hw_of(&fake_l3)->applies, 0);
 	KUNIT_EXPECT_EQ(test, fake_labels, 0);
 	KUNIT_EXPECT_EQ(test, fake_owned, 0);
@@ -549,6 +667,8 @@ static struct kunit_case mpam_cgroup_test_cases[] = {
 	KUNIT_CASE(mpam_test_partid_lifetime),
 	KUNIT_CASE(mpam_test_exhaustion),
 	KUNIT_CASE(mpam_test_effective),
+	KUNIT_CASE(mpam_test_containment),
+	KUNIT_CASE(mpam_test_exclusive),
 	KUNIT_CASE(mpam_test_all_or_nothing),
 	KUNIT_CASE(mpam_test_pmgs),
 	KUNIT_CASE(mpam_test_labels),
@@ -583,6 +703,7 @@ static const u32 topo_l3_ids[] = { 1, 2 };
 static struct mpam_cg_class server_l3 = {
 	.name = "l3", .ctrls = BIT(MPAM_CG_PORTION) | BIT(MPAM_CG_CMAX) |
 			       BIT(MPAM_CG_BW_MAX),
+	.pct_bits = { [MPAM_CG_CMAX] = 8, [MPAM_CG_BW_MAX] = 8 },
 	.portions = 16, .poll_ms = 8000,
 	.mons = { [MPAM_CG_MON_OCCUPANCY] = 16, [MPAM_CG_MON_BYTES] = 4 },
 	.nr_comps = 1, .comp_ids = topo_one_id,
@@ -590,6 +711,7 @@ static struct mpam_cg_class server_l3 = {
 
 static struct mpam_cg_class server_mem = {
 	.name = "mem", .ctrls = BIT(MPAM_CG_BW_MAX) | BIT(MPAM_CG_BW_MIN),
+	.pct_bits = { [MPAM_CG_BW_MAX] = 8, [MPAM_CG_BW_MIN] = 8 },
 	.mons = { [MPAM_CG_MON_BYTES] = 4 },
 	.nr_comps = 1, .comp_ids = topo_node_id,
 };
@@ -609,12 +731,14 @@ static struct mpam_cg_class kunpeng_l3 = {
 
 static struct mpam_cg_class kunpeng_mem = {
 	.name = "mem", .ctrls = BIT(MPAM_CG_BW_MAX), .poll_ms = 8000,
+	.pct_bits = { [MPAM_CG_BW_MAX] = 7 },
 	.mons = { [MPAM_CG_MON_BYTES] = 4 },
 	.nr_comps = 1, .comp_ids = topo_node_id,
 };
 
 static struct mpam_cg_class scarce_l3 = {
 	.name = "l3", .ctrls = BIT(MPAM_CG_PORTION) | BIT(MPAM_CG_BW_MAX),
+	.pct_bits = { [MPAM_CG_BW_MAX] = 4 },
 	.portions = 8, .poll_ms = 125,
 	.mons = { [MPAM_CG_MON_OCCUPANCY] = 2, [MPAM_CG_MON_BYTES] = 2 },
 	.nr_comps = 1, .comp_ids = topo_one_id,
@@ -622,6 +746,7 @@ static struct mpam_cg_class scarce_l3 = {
 
 static struct mpam_cg_class scarce_mem = {
 	.name = "mem", .ctrls = BIT(MPAM_CG_BW_MAX), .poll_ms = 125,
+	.pct_bits = { [MPAM_CG_BW_MAX] = 4 },
 	.mons = { [MPAM_CG_MON_BYTES] = 2 },
 	.nr_comps = 1, .comp_ids = topo_node_id,
 };
@@ -653,13 +778,17 @@ static struct mpam_cg_provider topo_prov = {
 	.ops = &fake_ops,
 };
 
-static struct ctr_env *ctr_setup(struct kunit *test)
+/*
+ * The fake provider on the topology of the test's parameter, and cgroups
+ * cg[i] below cg[@parent[i]], or the root where @parent is NULL or -1.
+ */
+static struct ctr_env *topo_setup(struct kunit *test, const int *parent)
 {
 	const struct fake_topo *topo = test->param_value;
 	struct ctr_env *e;
 	int i, err;
 
-	memset(fake_hw, 0, sizeof(fake_hw));
+	fake_hw_reset();
 	memset(fake_ctrs, 0, sizeof(fake_ctrs));
 	fake_bind_fail = 0;
 	INIT_LIST_HEAD(&topo_prov.classes);
@@ -678,13 +807,19 @@ static struct ctr_env *ctr_setup(struct kunit *test)
 	e->root.own_partid = true;
 	e->root.own_pmg = true;
 	mutex_lock(&mpam_cg_mutex);
-	e->root.eff = mpam_eff_alloc();
+	err = mpam_cg_alloc_eff(&e->root);
 	mutex_unlock(&mpam_cg_mutex);
-	KUNIT_ASSERT_NOT_NULL(test, e->root.eff);
+	KUNIT_ASSERT_EQ(test, err, 0);
 	for (i = 0; i < NR_CGS; i++)
-		fake_cg_init(&e->cg[i], &e->root);
+		fake_cg_init(&e->cg[i], parent && parent[i] >= 0 ?
+			     &e->cg[parent[i]] : &e->root);
 	e->up = true;
 	return e;
+}
+
+static struct ctr_env *ctr_setup(struct kunit *test)
+{
+	return topo_setup(test, NULL);
 }
 
 static void ctr_exit(struct kunit *test)
@@ -693,11 +828,12 @@ static void ctr_exit(struct kunit *test)
 	int i;
 
 	if (e && e->up) {
-		for (i = 0; i < NR_CGS; i++)
+		/* Children first, as cgroups go. */
+		for (i = NR_CGS - 1; i >= 0; i--)
 			if (READ_ONCE(e->cg[i].online))
 				mpam_css_offline(&e->cg[i].css);
 		mpam_cg_free_lines(&e->root);
-		kfree(e->root.eff);
+		mpam_cg_free_eff(&e->root);
 	}
 	mpam_cgroup_unregister(&topo_prov);
 }
@@ -928,12 +1064,157 @@ static void mpam_test_ctr_poll(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, c->reads, cls->poll_ms ? 1 : 0);
 }
 
+/*
+ * The hierarchy tests: P (cg[0]) - I (cg[1]) - D (cg[2], cg[3], cg[4]).
+ * The D own partitions; I has none unless the test gives it one.
+ */
+static const int hier_parent[NR_CGS] = { -1, 0, 1, 1, 1 };
+
+static struct mpam_cg_class *topo_class(struct ctr_env *e, int ctrl)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(e->topo->classes) && e->topo->classes[i]; i++) {
+		if (mpam_class_has(e->topo->classes[i], ctrl))
+			return e->topo->classes[i];
+	}
+	return NULL;
+}
+
+static int write_class(struct mpam_cg *cg, int ctrl, struct mpam_cg_class *cls,
+		       const char *val)
+{
+	char line[32];
+
+	snprintf(line, sizeof(line), "%s %s", cls->name, val);
+	return write_line(cg, ctrl, line);
+}
+
+/* The hardware steps of @ctrl that the partition of @cg holds on comp 0. */
+static u32 hw_steps(struct mpam_cg_class *cls, int ctrl, struct mpam_cg *cg)
+{
+	u8 pct = fake_hw_of(cls)->pct[cg->own_id][0][ctrl];
+
+	if (ctrl == MPAM_CG_BW_MIN && !pct)
+		return 0;
+	return mpam_pct_to_steps(cls, ctrl, pct);
+}
+
+/* What all the partitions of @e's tree hold of @ctrl together. */
+static u32 hw_steps_sum(struct ctr_env *e, struct mpam_cg_class *cls, int ctrl)
+{
+	u32 sum = 0;
+	int i;
+
+	for (i = 0; i < NR_CGS; i++) {
+		if (e->cg[i].own_partid)
+			sum += hw_steps(cls, ctrl, &e->cg[i]);
+	}
+	return sum;
+}
+
+/*
+ * On every topology, in the hardware's own steps: however many partitions
+ * come below P's 20 % and whatever they set, together they never hold
+ * more than P alone; a write that cannot fit them fails with ENOSPC and
+ * changes nothing.
+ */
+static void mpam_test_contain_steps(struct kunit *test)
+{
+	struct ctr_env *e = topo_setup(test, hier_parent);
+	struct mpam_cg_class *bw = topo_class(e, MPAM_CG_BW_MAX);
+	struct mpam_cg_class *cache = topo_class(e, MPAM_CG_PORTION);
+	struct mpam_cg *p = &e->cg[0];
+	u32 limit, before;
+	int i, err;
+
+	KUNIT_ASSERT_NOT_NULL(test, bw);
+	KUNIT_ASSERT_NOT_NULL(test, cache);
+	KUNIT_ASSERT_EQ(test, write_class(p, MPAM_CG_BW_MAX, bw, "20"), 0);
+	limit = hw_steps(bw, MPAM_CG_BW_MAX, p);
+	KUNIT_EXPECT_EQ(test, limit, mpam_pct_to_steps(bw, MPAM_CG_BW_MAX, 20));
+	for (i = 2; i < NR_CGS; i++) {
+		KUNIT_ASSERT_EQ(test, write_class(&e->cg[i], MPAM_CG_PORTION,
+						  cache, "1"), 0);
+		KUNIT_EXPECT_LE(test, hw_steps_sum(e, bw, MPAM_CG_BW_MAX), limit);
+	}
+	/* I takes a part of P's share for itself and the D below it. */
+	before = hw_steps(bw, MPAM_CG_BW_MAX, &e->cg[2]);
+	err = write_class(&e->cg[1], MPAM_CG_BW_MAX, bw, "50");
+	if (err) {
+		KUNIT_EXPECT_EQ(test, err, -ENOSPC);
+		KUNIT_EXPECT_FALSE(test, e->cg[1].own_partid);
+		KUNIT_EXPECT_EQ(test, hw_steps(bw, MPAM_CG_BW_MAX, &e->cg[2]), before);
+	} else {
+		KUNIT_EXPECT_TRUE(test, e->cg[1].own_partid);
+	}
+	KUNIT_EXPECT_LE(test, hw_steps_sum(e, bw, MPAM_CG_BW_MAX), limit);
+	/* The D ask for all of it: they still get their shares only. */
+	for (i = 2; i < NR_CGS; i++) {
+		KUNIT_EXPECT_EQ(test, write_class(&e->cg[i], MPAM_CG_BW_MAX, bw,
+						  "100"), 0);
+		KUNIT_EXPECT_LE(test, hw_steps_sum(e, bw, MPAM_CG_BW_MAX), limit);
+	}
+}
+
+/* The D's minimums, in steps, after P protects 50 % and each D asks 30. */
+static void hier_mins(struct ctr_env *e, struct mpam_cg_class *cls, u32 *min)
+{
+	int i;
+
+	for (i = 2; i < NR_CGS; i++)
+		min[i - 2] = hw_steps(cls, MPAM_CG_BW_MIN, &e->cg[i]);
+}
+
+/*
+ * Minimums follow the protection model of memory.min: what the D ask for
+ * beyond P's protection is scaled down to it, and a setting of I that
+ * comes and goes leaves them as if it had never been written.
+ */
+static void mpam_test_protection(struct kunit *test)
+{
+	struct ctr_env *e = topo_setup(test, hier_parent);
+	struct mpam_cg_class *bw = topo_class(e, MPAM_CG_BW_MIN);
+	u32 min[3], again[3], budget;
+	int i;
+
+	if (!bw)
+		kunit_skip(test, "%s has no minimum bandwidth", e->topo->name);
+	KUNIT_ASSERT_EQ(test, write_class(&e->cg[0], MPAM_CG_BW_MIN, bw, "50"), 0);
+	for (i = 2; i < NR_CGS; i++)
+		KUNIT_ASSERT_EQ(test, write_class(&e->cg[i], MPAM_CG_BW_MIN, bw,
+						  "30"), 0);
+	budget = mpam_pct_to_steps(bw, MPAM_CG_BW_MIN, 50);
+	KUNIT_EXPECT_LE(test, hw_steps_sum(e, bw, MPAM_CG_BW_MIN), budget);
+	hier_mins(e, bw, min);
+	/* Scaled in proportion: the three ask the same, they get the same. */
+	KUNIT_EXPECT_EQ(test, min[0], min[1]);
+	KUNIT_EXPECT_EQ(test, min[1], min[2]);
+	/* Each within the 1 % the percentages the provider takes can lose. */
+	KUNIT_EXPECT_GE(test, 3 * (min[0] + mpam_pct_to_steps(bw, MPAM_CG_BW_MIN, 1)),
+			budget);
+
+	/* An intermediate limit without a minimum protects nothing below. */
+	KUNIT_ASSERT_EQ(test, write_class(&e->cg[1], MPAM_CG_BW_MAX, bw, "80"), 0);
+	KUNIT_EXPECT_EQ(test, hw_steps(bw, MPAM_CG_BW_MIN, &e->cg[2]), 0);
+	/* Gone again: the same minimums as before it was written. */
+	KUNIT_ASSERT_EQ(test, write_class(&e->cg[1], MPAM_CG_BW_MAX, bw, "max"), 0);
+	KUNIT_EXPECT_FALSE(test, e->cg[1].own_partid);
+	hier_mins(e, bw, again);
+	KUNIT_EXPECT_EQ(test, again[0], min[0]);
+	KUNIT_EXPECT_EQ(test, again[1], min[1]);
+	KUNIT_EXPECT_EQ(test, again[2], min[2]);
+	KUNIT_EXPECT_LE(test, hw_steps_sum(e, bw, MPAM_CG_BW_MIN), budget);
+}
+
 static struct kunit_case mpam_ctr_test_cases[] = {
 	KUNIT_CASE_PARAM(mpam_test_ctr_assign, fake_topo_gen_params),
 	KUNIT_CASE_PARAM(mpam_test_ctr_errors, fake_topo_gen_params),
 	KUNIT_CASE_PARAM(mpam_test_ctr_all_or_nothing, fake_topo_gen_params),
 	KUNIT_CASE_PARAM(mpam_test_ctr_identity, fake_topo_gen_params),
 	KUNIT_CASE_PARAM(mpam_test_ctr_poll, fake_topo_gen_params),
+	KUNIT_CASE_PARAM(mpam_test_contain_steps, fake_topo_gen_params),
+	KUNIT_CASE_PARAM(mpam_test_protection, fake_topo_gen_params),
 	{}
 };
 

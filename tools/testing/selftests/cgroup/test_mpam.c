@@ -104,8 +104,9 @@ static void test_root_files(const char *missing)
 static const char *root_file_missing(void)
 {
 	static const char * const files[] = {
-		"mpam.capacity", "mpam.cache.portion", "mpam.cache.max",
-		"mpam.bw.max", "mpam.bw.min",
+		"mpam.capacity", "mpam.cache.portion.effective",
+		"mpam.cache.max.effective", "mpam.bw.max.effective",
+		"mpam.bw.min.effective",
 	};
 	char path[PATH_MAX];
 	unsigned int i;
@@ -141,7 +142,14 @@ static void test_files(void)
 	static const char * const files[] = {
 		"mpam.cache.portion", "mpam.cache.max", "mpam.bw.max",
 		"mpam.bw.min", "mpam.partition", "mpam.stat", "mpam.events",
-		"mpam.events.local",
+		"mpam.events.local", "mpam.cache.portion.exclusive",
+		"mpam.cache.portion.effective",
+		"mpam.cache.max.effective", "mpam.bw.max.effective",
+		"mpam.bw.min.effective",
+	};
+	static const char * const not_on_root[] = {
+		"mpam.cache.portion", "mpam.cache.max", "mpam.bw.max",
+		"mpam.bw.min", "mpam.cache.portion.exclusive", "mpam.partition",
 	};
 	char *a = cg_name(top, "files"), path[PATH_MAX];
 	bool ok = a && !cg_create(a);
@@ -154,10 +162,13 @@ static void test_files(void)
 			ok = false;
 		}
 	}
-	snprintf(path, sizeof(path), "%s/mpam.partition", root);
-	if (ok && !access(path, F_OK)) {
-		ksft_print_msg("mpam.partition exists on the root\n");
-		ok = false;
+	/* The root is exempt from resource control: no setting files. */
+	for (i = 0; ok && i < ARRAY_SIZE(not_on_root); i++) {
+		snprintf(path, sizeof(path), "%s/%s", root, not_on_root[i]);
+		if (!access(path, F_OK)) {
+			ksft_print_msg("%s exists on the root\n", not_on_root[i]);
+			ok = false;
+		}
 	}
 	snprintf(path, sizeof(path), "%s/mpam.capacity", a);
 	if (ok && !access(path, F_OK)) {
@@ -732,6 +743,96 @@ out:
 	free(d);
 }
 
+/*
+ * A manager gives a delegated subtree a budget of PARTIDs through the misc
+ * controller: the delegatee (uid 65534) configures as many children as
+ * the budget allows, the next write fails with ENOSPC and misc.events
+ * counts it, the root still configures cgroups of its own, and the
+ * budget is whole again once the children go.
+ */
+static void test_budget(void)
+{
+	static const char * const delegated[] = {
+		"", "cgroup.procs", "cgroup.threads", "cgroup.subtree_control",
+	};
+	char *d = cg_name(top, "budget"), *r = cg_name(top, "budget_root");
+	char path[PATH_MAX], line[64];
+	const uid_t nobody = 65534;
+	const int budget = 2;
+	int status = -1, i;
+	bool ok;
+	pid_t pid;
+
+	if (!have_hardware() || !l3_key[0] || nr_partids < budget + 3) {
+		ksft_test_result_skip("budget: needs MPAM portions and %d PARTIDs\n",
+				      budget + 3);
+		goto out;
+	}
+	if (cg_read_strstr(root, "cgroup.controllers", "misc")) {
+		ksft_test_result_skip("budget: no misc controller in this kernel\n");
+		goto out;
+	}
+	ok = !cg_write(root, "cgroup.subtree_control", "+misc") &&
+	     !cg_write(top, "cgroup.subtree_control", "+misc") && !cg_create(d) &&
+	     !cg_create(r);
+	snprintf(line, sizeof(line), "mpam_partid %d", budget);
+	ok = ok && !cg_try(d, "misc.max", line);
+	for (i = 0; ok && i < ARRAY_SIZE(delegated); i++) {
+		snprintf(path, sizeof(path), "%s/%s", d, delegated[i]);
+		ok = !chown(path, nobody, nobody);
+	}
+	pid = ok ? fork() : -1;
+	if (pid == 0) {
+		char c[PATH_MAX];
+		int err = 0;
+
+		if (setresgid(nobody, nobody, nobody) || setresuid(nobody, nobody, nobody))
+			_exit(10);
+		if (cg_try(d, "cgroup.subtree_control", "+mpam"))
+			_exit(11);
+		snprintf(line, sizeof(line), "%s 1", l3_key);
+		for (i = 0; i <= budget && !err; i++) {
+			snprintf(c, sizeof(c), "%s/c%d", d, i);
+			if (cg_create(c))
+				_exit(12);
+			err = cg_try(c, "mpam.cache.portion", line);
+		}
+		ksft_print_msg("delegatee: %d children configured, then %s\n",
+			       i - 1, strerror(-err));
+		_exit(i - 1 == budget && err == -ENOSPC ? 0 : 13);
+	}
+	if (pid > 0)
+		waitpid(pid, &status, 0);
+	ok = ok && pid > 0 && WIFEXITED(status) && !WEXITSTATUS(status);
+	snprintf(line, sizeof(line), "mpam_partid %d", budget);
+	if (ok && (cg_read_strstr(d, "misc.current", line) ||
+		   cg_read_strstr(d, "misc.events", "mpam_partid.max 1"))) {
+		ksft_print_msg("misc.current or misc.events of %s do not show it\n", d);
+		ok = false;
+	}
+	snprintf(line, sizeof(line), "%s 1", l3_key);
+	ok = ok && !cg_try(r, "mpam.cache.portion", line) &&
+	     !cg_read_strstr(r, "mpam.partition", "mode own");
+	for (i = 0; i <= budget; i++) {
+		snprintf(path, sizeof(path), "%s/c%d", d, i);
+		cg_destroy(path);
+	}
+	/* Removed cgroups give their PARTIDs back once they are offline. */
+	for (i = 0; ok && i < 1000 && cg_read_strstr(d, "misc.current", "mpam_partid 0"); i++)
+		usleep(10000);
+	if (ok && cg_read_strstr(d, "misc.current", "mpam_partid 0")) {
+		ksft_print_msg("the budget is not whole again\n");
+		ok = false;
+	}
+	ksft_test_result(ok, "a delegated subtree keeps to its budget of %d PARTIDs (%d)\n",
+			 budget, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+out:
+	cg_destroy(r);
+	cg_destroy(d);
+	free(r);
+	free(d);
+}
+
 /* The class names mpam.capacity lists, "l3", "mem", ... */
 static int class_names(char names[][16], int max)
 {
@@ -811,6 +912,7 @@ static void test_fuzz(void)
 {
 	static const char * const files[] = {
 		"mpam.cache.portion", "mpam.cache.max", "mpam.bw.max", "mpam.bw.min",
+		"mpam.cache.portion.exclusive",
 	};
 	char *a = cg_name(top, "fuzz"), *b = cg_name(a, "b"), names[8][16];
 	char before[4096], after[4096], line[256];
@@ -949,7 +1051,7 @@ int main(void)
 	const char *missing;
 
 	ksft_print_header();
-	ksft_set_plan(13);
+	ksft_set_plan(14);
 
 	if (cg_find_unified_root(root, sizeof(root), NULL))
 		ksft_exit_skip("cgroup v2 is not mounted\n");
@@ -973,6 +1075,7 @@ int main(void)
 	test_labels();
 	test_threaded();
 	test_delegation();
+	test_budget();
 	test_fuzz();
 	test_resctrl_conflict();
 

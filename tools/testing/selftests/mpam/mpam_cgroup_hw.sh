@@ -15,7 +15,7 @@
 
 mpam_start
 mpam_cgroup_start
-ktap_set_plan 9
+ktap_set_plan 13
 
 # Knobs and the register values they must give, per profile: "file line
 # msc-description register value".  The fixed-point values follow
@@ -49,7 +49,7 @@ pids=
 cleanup() {
 	for p in $pids; do kill "$p" 2> /dev/null; done
 	sleep 0.2
-	for d in "$CG"/hw_*; do
+	for d in "$CG"/hw_*/*/ "$CG"/hw_*/*/ "$CG"/hw_*; do
 		[ -d "$d" ] && rmdir "$d" 2> /dev/null
 	done
 	echo 1 > /sys/devices/system/cpu/cpu1/online 2> /dev/null
@@ -156,7 +156,7 @@ while IFS='|' read -r file line what reg want; do
 done < /tmp/knobs
 for f in cache.portion cache.max bw.max bw.min; do
 	for c in l2 l3 mem; do
-		if grep -q "^$c " "$CG/mpam.$f"; then
+		if grep -q "^$c " "$A/mpam.$f"; then
 			feature cgroup "$c:$f" yes
 		else
 			feature cgroup "$c:$f" no
@@ -335,12 +335,7 @@ fi
 
 # 7, 8: CPU 1 offline and back: the MSC of its L2 is reset and must be
 # programmed again, and the counters keep counting.
-if [ ! -w /sys/devices/system/cpu/cpu1/online ]; then
-	ktap_test_skip "$PROFILE: CPU 1 cannot be taken offline"
-	ktap_test_skip "$PROFILE: CPU 1 cannot be taken offline"
-	ktap_finished
-	exit
-fi
+hotplug() {
 l2msc=$(msc_index "cache L2 id=101")
 pa=$(partid_of "$A")
 comp=
@@ -371,5 +366,159 @@ else
 		ktap_test_fail "$PROFILE: $comp bytes $before -> $after over hotplug"
 	fi
 fi
+}
+if [ -w /sys/devices/system/cpu/cpu1/online ]; then
+	hotplug
+else
+	ktap_test_skip "$PROFILE: CPU 1 cannot be taken offline"
+	ktap_test_skip "$PROFILE: CPU 1 cannot be taken offline"
+fi
+
+# The bytes of class $cls that the counters of cgroups $2... count in $1
+# seconds, busy loops running.
+count_for() {
+	t=$1
+	shift
+	b0=0
+	for c in "$@"; do b0=$((b0 + $(bytes_of "$c" "$cls"))); done
+	sleep "$t"
+	b1=0
+	for c in "$@"; do b1=$((b1 + $(bytes_of "$c" "$cls"))); done
+	echo $((b1 - b0))
+}
+
+# The sum of the values of mpam.$2.effective of cgroups $3... on the
+# components of class $1, in hundredths of a percent.
+effective_sum() {
+	what=$1 file=$2
+	shift 2
+	for c in "$@"; do cat "$c/mpam.$file.effective"; done |
+		awk -v c="$what:" 'index($1, c) == 1 { split($2, v, "."); s += v[1] * 100 + v[2] }
+			END { print s + 0 }'
+}
+
+stop_busy() {
+	for p in $pids; do kill "$p" 2> /dev/null; done
+	pids=
+	sleep 0.2
+}
+
+# 10: nothing in a subtree escapes its limit.  P has "mem 20".  Two busy
+# tasks run in an unconfigured child of P, then in two children that each
+# have a cache portion, and with it a partition of their own: the
+# subtree's bytes in the same time may not grow.  Before the partitions
+# below a limit shared it, the second case gave 195 %.
+stop_busy
+for d in "$F" "$S"; do
+	[ -d "$d" ] || continue
+	for c in l2 l3 mem; do echo "$c off" > "$d/mpam.counters" 2> /dev/null; done
+done
+portion=$(awk '/ portions=/ { sub(/:.*/, "", $1); print $1; exit }' "$CG/mpam.capacity")
+P=$CG/hw_p
+mkdir "$P" && echo +mpam > "$P/cgroup.subtree_control"
+if [ -z "$cls" ] || ! grep -q '^mem:.* bw.max=1' "$CG/mpam.capacity" || [ -z "$portion" ]; then
+	ktap_test_skip "$PROFILE: needs byte counters, mem:bw.max and portions"
+	ktap_test_skip "$PROFILE: needs byte counters, mem:bw.max and portions"
+else
+	echo "mem 20" > "$P/mpam.bw.max"
+	mkdir "$P/u" "$P/c1" "$P/c2"
+	alone=$(effective_sum mem bw.max "$P/u")
+	echo "$cls on" > "$P/u/mpam.counters" || ktap_print_msg "no counter for $P/u"
+	busy_in "$P/u" 0
+	busy_in "$P/u" 1
+	sleep 0.5
+	one=$(count_for 2 "$P/u")
+	stop_busy
+	echo "$cls off" > "$P/u/mpam.counters"
+	for c in c1 c2; do
+		echo "$portion 1" > "$P/$c/mpam.cache.portion" ||
+			ktap_print_msg "cannot give $P/$c a portion"
+		echo "$cls on" > "$P/$c/mpam.counters" || ktap_print_msg "no counter for $P/$c"
+	done
+	busy_in "$P/c1" 0
+	busy_in "$P/c2" 1
+	sleep 0.5
+	two=$(count_for 2 "$P/c1" "$P/c2")
+	stop_busy
+	shared=$(effective_sum mem bw.max "$P/u" "$P/c1" "$P/c2")
+	ktap_print_msg "$cls bytes in 2 s: one partition $one, two more below it $two"
+	ktap_print_msg "mem bw.max effective: P alone $alone, P and both children $shared"
+	if [ "$one" -gt 0 ] && [ $((two * 100)) -le $((one * 105)) ]; then
+		feature cgroup mem:bw.max-contains-subtree yes
+		ktap_test_pass "$PROFILE: the subtree of a mem 20 limit got $((two * 100 / one))% with two more partitions"
+	else
+		feature cgroup mem:bw.max-contains-subtree no
+		ktap_test_fail "$PROFILE: the subtree of a mem 20 limit escaped it ($one -> $two bytes)"
+	fi
+	if [ "$shared" -gt 0 ] && [ "$shared" -le "$alone" ]; then
+		ktap_test_pass "$PROFILE: mpam.bw.max.effective of the three partitions sum to $shared of $alone"
+	else
+		ktap_test_fail "$PROFILE: mpam.bw.max.effective: $shared for the three partitions, $alone alone"
+	fi
+	for c in u c1 c2; do
+		for k in l2 l3 mem; do echo "$k off" > "$P/$c/mpam.counters" 2> /dev/null; done
+		rmdir "$P/$c"
+	done
+fi
+rmdir "$P"
+
+# 12: minimums are protections, as memory.min: Q protects 50 %, the three
+# cgroups below it ask for 30 % each and share Q's 50 % between them; a
+# limit on the cgroup I between them, without a minimum, protects nothing
+# below it, and once it is gone the minimums are what they were.
+Q=$CG/hw_q
+if ! grep -q '^mem:.* bw.min=1' "$CG/mpam.capacity"; then
+	ktap_test_skip "$PROFILE: no mem:bw.min"
+else
+	mkdir -p "$Q/i" && echo +mpam > "$Q/cgroup.subtree_control" &&
+		echo +mpam > "$Q/i/cgroup.subtree_control"
+	echo "mem 50" > "$Q/mpam.bw.min"
+	for d in d1 d2 d3; do
+		mkdir "$Q/i/$d"
+		echo "mem 30" > "$Q/i/$d/mpam.bw.min"
+	done
+	mins=$(effective_sum mem bw.min "$Q/i/d1" "$Q/i/d2" "$Q/i/d3")
+	d1=$(cat "$Q/i/d1/mpam.bw.min.effective")
+	echo "mem 80" > "$Q/i/mpam.bw.max"
+	under_i=$(effective_sum mem bw.min "$Q/i/d1" "$Q/i/d2" "$Q/i/d3")
+	echo "mem max" > "$Q/i/mpam.bw.max"
+	again=$(cat "$Q/i/d1/mpam.bw.min.effective")
+	reg=$(msc_ctl "$(msc_index memory)" "$(partid_of "$Q/i/d1")" mbw_min)
+	ktap_print_msg "bw.min effective of the three: $mins; under I's limit $under_i; d1 '$d1' then '$again' (mbw_min $reg)"
+	if [ "$mins" -gt 4000 ] && [ "$mins" -le 5000 ] && [ "$under_i" = 0 ] &&
+	   [ "$d1" = "$again" ] && [ -n "$reg" ]; then
+		ktap_test_pass "$PROFILE: three minimums of 30 % share the parent's 50 % ($mins)"
+	else
+		ktap_test_fail "$PROFILE: bw.min protections ($mins, $under_i, '$d1' / '$again')"
+	fi
+	for d in d1 d2 d3; do rmdir "$Q/i/$d"; done
+	rmdir "$Q/i" "$Q"
+fi
+
+# 13: the root has no setting files; a portion claimed exclusively leaves
+# the default partition (PARTID 0) in the registers, and comes back.
+X=$CG/hw_x
+first=$(awk '/ portions=/ { print $1; exit }' "$CG/mpam.capacity")
+n=$(awk '/ portions=/ { sub(/.* portions=/, ""); print $1 + 0; exit }' "$CG/mpam.capacity")
+msc=$(msc_index "cache $(echo "${first%%:*}" | tr a-z A-Z) id=${first#*:}")
+rootfiles=$(ls "$CG" | grep -E '^mpam\.(cache\.portion|cache\.max|bw\.max|bw\.min)$' | tr '\n' ' ')
+mkdir "$X"
+if echo "${first%%:*} 1" > "$X/mpam.cache.portion.exclusive"; then
+	claimed=$(msc_ctl "$msc" 0 cpbm)
+	effective=$(awk -v c="$first" '$1 == c { print $2 }' "$CG/mpam.cache.portion.effective")
+	echo "${first%%:*} default" > "$X/mpam.cache.portion.exclusive"
+	back=$(msc_ctl "$msc" 0 cpbm)
+else
+	claimed=refused
+fi
+want=$(printf '0x%x' $(((1 << n) - 2)))
+ktap_print_msg "$first: PARTID 0 cpbm '$claimed' while claimed (root's effective $effective), '$back' after"
+if [ -z "$rootfiles" ] && [ "$claimed" = "$want" ] && [ "0x$effective" = "$want" ] &&
+   { [ -z "$back" ] || [ "$back" = "$(printf '0x%x' $(((1 << n) - 1)))" ]; }; then
+	ktap_test_pass "$PROFILE: an exclusive portion leaves the default partition's CPBM ($want)"
+else
+	ktap_test_fail "$PROFILE: exclusive portion: root files '$rootfiles', PARTID 0 cpbm '$claimed', want $want"
+fi
+rmdir "$X"
 
 ktap_finished
