@@ -1285,32 +1285,44 @@ static int mpam_parse_pct(int ctrl, const char *s, u8 *pct)
 }
 
 /*
- * Parse "<class>[:<id>] <value>" for @ctrl into @req, whose ->portion
- * points to a bitmap wide enough for any class.  Changes nothing.
+ * Split "<class>[:<id>] <value>", the line of every per-component file,
+ * into the class, the component (-1: the class-wide line) and the value.
+ * Changes nothing.
  */
-static int mpam_parse_line(int ctrl, char *buf, struct mpam_cg_req *req)
+static int mpam_parse_key(char *buf, struct mpam_cg_class **cls, int *comp,
+			  char **val)
 {
-	char *key, *val, *id;
-	int comp = -1;
+	char *key, *id;
 
 	buf = strstrip(buf);
 	key = strsep(&buf, " \t");
-	val = buf ? skip_spaces(buf) : NULL;
-	if (!key || !*key || !val || !*val || strpbrk(val, " \t\n"))
+	*val = buf ? skip_spaces(buf) : NULL;
+	if (!key || !*key || !*val || !**val || strpbrk(*val, " \t\n"))
 		return -EINVAL;
-
 	id = strchr(key, ':');
 	if (id)
 		*id++ = '\0';
-	req->cls = mpam_find_class(key);
-	if (!req->cls || !mpam_class_has(req->cls, ctrl))
+	*cls = mpam_find_class(key);
+	if (!*cls)
 		return -EINVAL;
-	if (id) {
-		comp = mpam_find_comp(req->cls, id);
-		if (comp < 0)
-			return comp;
-	}
-	req->comp = comp;
+	*comp = id ? mpam_find_comp(*cls, id) : -1;
+	return id && *comp < 0 ? -EINVAL : 0;
+}
+
+/*
+ * Parse a line of setting @ctrl into @req, whose ->portion points to a
+ * bitmap wide enough for any class.  Changes nothing.
+ */
+static int mpam_parse_line(int ctrl, char *buf, struct mpam_cg_req *req)
+{
+	char *val;
+	int err;
+
+	err = mpam_parse_key(buf, &req->cls, &req->comp, &val);
+	if (err)
+		return err;
+	if (!mpam_class_has(req->cls, ctrl))
+		return -EINVAL;
 	req->remove = !strcmp(val, "default");
 	if (req->remove)
 		return 0;
@@ -1837,28 +1849,65 @@ out:
  * "<class>[:<id>] on|off": assign a byte counter of each component named
  * to @cg, or give it back; all or nothing.
  */
+/*
+ * Assign @cg a counter on each component named (@comp, or every one of
+ * @cls: -1) that it has none on, all or none: -ENOSPC, and a no_monitor
+ * event, if one is missing.
+ */
+static int mpam_cg_assign_ctrs(struct mpam_cg *cg, struct mpam_cg_class *cls,
+			       int comp)
+{
+	int first = comp < 0 ? 0 : comp;
+	int last = comp < 0 ? cls->nr_comps - 1 : comp, i, err = 0;
+	unsigned long *had;
+
+	if (!cg->ctrs) {
+		cg->ctrs = kcalloc(mpam_cg_nr_comps, sizeof(*cg->ctrs),
+				   GFP_KERNEL);
+		if (!cg->ctrs)
+			return -ENOMEM;
+		for (i = 0; i < mpam_cg_nr_comps; i++)
+			cg->ctrs[i].idx = -1;
+	}
+	had = bitmap_zalloc(cls->nr_comps, GFP_KERNEL);
+	if (!had)
+		return -ENOMEM;
+	/* Counters count identities: every cgroup needs one, and its PMG. */
+	err = mpam_cg_activate();
+	if (err)
+		goto out;
+	mpam_cg_settle(cg);
+	mpam_cg_sync_cpus();
+	mpam_cg_apply_rebinds();
+	for (i = first; i <= last && !err; i++) {
+		if (cg->ctrs[cls->comp_base + i].idx >= 0)
+			set_bit(i, had);
+		else
+			err = mpam_cg_get_ctr(cg, cls, i);
+	}
+	if (err) {
+		if (err == -ENOSPC)
+			mpam_cg_event(cg, MPAM_CG_EV_NO_MONITOR);
+		/* Give back what this write took, the one that failed excepted. */
+		for (i -= 2; i >= first; i--) {
+			if (!test_bit(i, had))
+				mpam_cg_put_ctr(cg, cls, i);
+		}
+	} else if (mpam_cg_nr_ctrs_used && mpam_cg_poll_ms) {
+		schedule_delayed_work(&mpam_cg_poll_work,
+				      msecs_to_jiffies(mpam_cg_poll_ms));
+	}
+out:
+	bitmap_free(had);
+	return err;
+}
+
+/* "<class>[:<id>] on|off" to mpam.counters of @cg. */
 static int mpam_cg_counters_write(struct mpam_cg *cg, char *buf)
 {
 	struct mpam_cg_class *cls;
-	char *key, *val, *id;
-	int comp = -1, first, last, i, err = 0;
-	unsigned long *had;
-	bool on;
-
-	buf = strstrip(buf);
-	key = strsep(&buf, " \t");
-	val = buf ? skip_spaces(buf) : NULL;
-	if (!key || !*key || !val)
-		return -EINVAL;
-	if (!strcmp(val, "on"))
-		on = true;
-	else if (!strcmp(val, "off"))
-		on = false;
-	else
-		return -EINVAL;
-	id = strchr(key, ':');
-	if (id)
-		*id++ = '\0';
+	int comp, i, err;
+	char *val;
 
 	cpus_read_lock();
 	mutex_lock(&mpam_cg_mutex);
@@ -1866,74 +1915,21 @@ static int mpam_cg_counters_write(struct mpam_cg *cg, char *buf)
 		err = mpam_cg_gone(cg);
 		goto out;
 	}
-	err = -EINVAL;
-	cls = mpam_find_class(key);
-	if (!cls || !cls->mons[MPAM_CG_MON_BYTES])
-		goto out;
-	if (id) {
-		comp = mpam_find_comp(cls, id);
-		if (comp < 0)
-			goto out;
-	}
-	first = comp < 0 ? 0 : comp;
-	last = comp < 0 ? cls->nr_comps - 1 : comp;
-
-	err = 0;
-	if (!on) {
-		for (i = first; i <= last; i++)
-			mpam_cg_put_ctr(cg, cls, i);
-		mpam_cg_maybe_deactivate();
-		goto out;
-	}
-	if (!cg->ctrs) {
-		err = -ENOMEM;
-		cg->ctrs = kcalloc(mpam_cg_nr_comps, sizeof(*cg->ctrs),
-				   GFP_KERNEL);
-		if (!cg->ctrs)
-			goto out;
-		for (i = 0; i < mpam_cg_nr_comps; i++)
-			cg->ctrs[i].idx = -1;
-		err = 0;
-	}
-	/* Counters count identities: every cgroup needs one, and its PMG. */
-	err = mpam_cg_activate();
+	err = mpam_parse_key(buf, &cls, &comp, &val);
+	if (!err && (!cls->mons[MPAM_CG_MON_BYTES] ||
+		     (strcmp(val, "on") && strcmp(val, "off"))))
+		err = -EINVAL;
 	if (err)
 		goto out;
-	err = -ENOMEM;
-	had = bitmap_zalloc(cls->nr_comps, GFP_KERNEL);
-	if (!had) {
-		mpam_cg_maybe_deactivate();
-		goto out;
-	}
-	mpam_cg_settle(cg);
-	mpam_cg_sync_cpus();
-	mpam_cg_apply_rebinds();
-	err = 0;
-	for (i = first; i <= last; i++) {
-		if (cg->ctrs[cls->comp_base + i].idx >= 0) {
-			set_bit(i, had);
-			continue;
-		}
-		err = mpam_cg_get_ctr(cg, cls, i);
-		if (err)
-			break;
-	}
-	if (err) {
-		if (err == -ENOSPC)
-			mpam_cg_event(cg, MPAM_CG_EV_NO_MONITOR);
-		/* Give back what this write took. */
-		while (--i >= first) {
-			if (!test_bit(i, had))
+	if (!strcmp(val, "on")) {
+		err = mpam_cg_assign_ctrs(cg, cls, comp);
+	} else {
+		for (i = 0; i < cls->nr_comps; i++) {
+			if (comp < 0 || comp == i)
 				mpam_cg_put_ctr(cg, cls, i);
 		}
-		mpam_cg_maybe_deactivate();
 	}
-	bitmap_free(had);
-	if (err)
-		goto out;
-	if (mpam_cg_nr_ctrs_used && mpam_cg_poll_ms)
-		schedule_delayed_work(&mpam_cg_poll_work,
-				      msecs_to_jiffies(mpam_cg_poll_ms));
+	mpam_cg_maybe_deactivate();
 out:
 	mutex_unlock(&mpam_cg_mutex);
 	cpus_read_unlock();
