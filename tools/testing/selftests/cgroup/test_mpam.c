@@ -237,7 +237,7 @@ static void test_partid_exhaustion(void)
 	bool ok = true;
 
 	if (!have_hardware() || !l3_key[0] || n < 7 * nr_partids) {
-		ksft_test_result_skip("PARTID exhaustion: no MPAM cache portions, or fewer than %d cgroups\n",
+		ksft_test_result_skip("PARTID exhaustion: no portions, or fewer than %d cgroups\n",
 				      7 * nr_partids);
 		free(base);
 		return;

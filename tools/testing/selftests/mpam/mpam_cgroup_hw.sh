@@ -449,15 +449,19 @@ else
 	ktap_print_msg "mem bw.max effective: P alone $alone, P and both children $shared"
 	if [ "$own" = 2 ] && [ "$one" -gt 0 ] && [ $((two * 100)) -le $((one * 105)) ]; then
 		feature cgroup mem:bw.max-contains-subtree yes
-		ktap_test_pass "$PROFILE: the subtree of a mem 20 limit got $((two * 100 / one))% with two more partitions"
+		msg="$PROFILE: the subtree of a mem 20 limit got $((two * 100 / one))%"
+		ktap_test_pass "$msg with two more partitions"
 	else
 		feature cgroup mem:bw.max-contains-subtree no
-		ktap_test_fail "$PROFILE: the subtree of a mem 20 limit escaped it ($one -> $two bytes)"
+		msg="$PROFILE: the subtree of a mem 20 limit escaped it"
+		ktap_test_fail "$msg ($one -> $two bytes)"
 	fi
 	if [ "$own" = 2 ] && [ "$shared" -gt 0 ] && [ "$shared" -le "$alone" ]; then
-		ktap_test_pass "$PROFILE: mpam.bw.max.effective of the three partitions sum to $shared of $alone"
+		msg="$PROFILE: mpam.bw.max.effective of the three partitions"
+		ktap_test_pass "$msg sum to $shared of $alone"
 	else
-		ktap_test_fail "$PROFILE: mpam.bw.max.effective: $shared for the three partitions, $alone alone"
+		msg="$PROFILE: mpam.bw.max.effective: $shared for the three partitions,"
+		ktap_test_fail "$msg $alone alone"
 	fi
 	for c in u c1 c2; do
 		for k in l2 l3 mem; do echo "$k off" > "$P/$c/mpam.counters" 2> /dev/null; done
@@ -488,7 +492,8 @@ else
 	echo "mem max" > "$Q/i/mpam.bw.max"
 	again=$(cat "$Q/i/d1/mpam.bw.min.effective")
 	reg=$(msc_ctl "$(msc_index memory)" "$(partid_of "$Q/i/d1")" mbw_min)
-	ktap_print_msg "bw.min effective of the three: $mins; under I's limit $under_i; d1 '$d1' then '$again' (mbw_min $reg)"
+	ktap_print_msg "bw.min effective of the three: $mins; under I's limit $under_i"
+	ktap_print_msg "d1: '$d1', then '$again' (mbw_min $reg)"
 	if [ "$mins" -gt 4000 ] && [ "$mins" -le 5000 ] && [ "$under_i" = 0 ] &&
 	   [ "$d1" = "$again" ] && [ -n "$reg" ]; then
 		ktap_test_pass "$PROFILE: three minimums of 30 % share the parent's 50 % ($mins)"
@@ -516,12 +521,14 @@ else
 	claimed=refused
 fi
 want=$(printf '0x%x' $(((1 << n) - 2)))
-ktap_print_msg "$first: PARTID 0 cpbm '$claimed' while claimed (root's effective $effective), '$back' after"
+ktap_print_msg "$first: PARTID 0 cpbm '$claimed' while claimed, '$back' after"
+ktap_print_msg "the root's mpam.cache.portion.effective while claimed: $effective"
 if [ -z "$rootfiles" ] && [ "$claimed" = "$want" ] && [ "0x$effective" = "$want" ] &&
    { [ -z "$back" ] || [ "$back" = "$(printf '0x%x' $(((1 << n) - 1)))" ]; }; then
 	ktap_test_pass "$PROFILE: an exclusive portion leaves the default partition's CPBM ($want)"
 else
-	ktap_test_fail "$PROFILE: exclusive portion: root files '$rootfiles', PARTID 0 cpbm '$claimed', want $want"
+	msg="$PROFILE: exclusive portion: root files '$rootfiles',"
+	ktap_test_fail "$msg PARTID 0 cpbm '$claimed', want $want"
 fi
 rmdir "$X"
 
