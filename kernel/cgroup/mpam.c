@@ -153,9 +153,10 @@ struct mpam_cg {
 	struct list_head rebind_node;
 
 	/*
-	 * The misc cgroup its PARTID and byte counters are charged to
-	 * (nr_charged of them), while it holds any.
+	 * The misc cgroups its PARTID (part_misc) and its byte counters
+	 * (misc, nr_charged of them) are charged to, while it holds any.
 	 */
+	struct misc_cg *part_misc;
 	struct misc_cg *misc;
 	unsigned int nr_charged;
 
@@ -376,39 +377,55 @@ static bool mpam_cg_can_show(struct mpam_cg *cg, int *err)
 /*
  * PARTIDs and byte counters are scarce: each is charged to the misc
  * controller ("mpam_partid" and "mpam_counter" in misc.max), against the
- * misc cgroup of the cgroup that holds it, so that a manager can give a
- * delegated subtree a budget.  The misc cgroup is the one @cg is in when
- * it takes its first; it keeps being charged until @cg holds none.
+ * misc cgroup of the cgroup that takes it, so that a manager can give a
+ * delegated subtree a budget.  A PARTID stays charged to the misc cgroup
+ * of the cgroup that took it, as memory stays charged to the cgroup that
+ * faulted it in, until the partition goes; the counters of a cgroup to
+ * the misc cgroup it is in when it takes its first, until it holds none.
  */
-static int mpam_cg_charge(struct mpam_cg *cg, enum misc_res_type type)
+static struct misc_cg *mpam_cg_get_misc(struct mpam_cg *cg)
 {
-	int err;
-
-	if (!IS_ENABLED(CONFIG_CGROUP_MISC) || !cg->css.cgroup)
-		return 0;
 #ifdef CONFIG_CGROUP_MISC
-	if (!cg->misc)
-		cg->misc = css_misc(cgroup_get_e_css(cg->css.cgroup,
-						     &misc_cgrp_subsys));
+	if (cg->css.cgroup)
+		return css_misc(cgroup_get_e_css(cg->css.cgroup,
+						 &misc_cgrp_subsys));
 #endif
-	err = misc_cg_try_charge(type, cg->misc, 1);
-	if (!err) {
-		cg->nr_charged++;
-		return 0;
-	}
-	if (!cg->nr_charged) {
-		put_misc_cg(cg->misc);
-		cg->misc = NULL;
-	}
+	return NULL;	/* a KUnit cgroup, or no misc controller */
+}
+
+static int mpam_misc_charge(enum misc_res_type type, struct misc_cg *misc)
+{
+	int err = misc ? misc_cg_try_charge(type, misc, 1) : 0;
+
 	/* misc says EBUSY when the budget is spent. */
 	return err == -EBUSY ? -ENOSPC : err;
 }
 
-static void mpam_cg_uncharge(struct mpam_cg *cg, enum misc_res_type type)
+static void mpam_misc_uncharge(enum misc_res_type type, struct misc_cg *misc)
 {
+	if (misc)
+		misc_cg_uncharge(type, misc, 1);
+}
+
+static int mpam_cg_charge_ctr(struct mpam_cg *cg)
+{
+	int err;
+
 	if (!cg->misc)
-		return;
-	misc_cg_uncharge(type, cg->misc, 1);
+		cg->misc = mpam_cg_get_misc(cg);
+	err = mpam_misc_charge(MISC_CG_RES_MPAM_COUNTER, cg->misc);
+	if (!err)
+		cg->nr_charged++;
+	if (!cg->nr_charged) {
+		put_misc_cg(cg->misc);
+		cg->misc = NULL;
+	}
+	return err;
+}
+
+static void mpam_cg_uncharge_ctr(struct mpam_cg *cg)
+{
+	mpam_misc_uncharge(MISC_CG_RES_MPAM_COUNTER, cg->misc);
 	if (!--cg->nr_charged) {
 		put_misc_cg(cg->misc);
 		cg->misc = NULL;
@@ -421,25 +438,39 @@ static void mpam_cg_set_budgets(u64 partids, u64 counters)
 	misc_cg_set_capacity(MISC_CG_RES_MPAM_COUNTER, counters);
 }
 
-/* A free PARTID for @cg, within its budget. */
+/* A free PARTID for @cg, within its budget; charged into ->part_misc. */
 static int mpam_cg_alloc_partid(struct mpam_cg *cg)
 {
+	struct misc_cg *misc = mpam_cg_get_misc(cg);
 	int partid, err;
 
-	err = mpam_cg_charge(cg, MISC_CG_RES_MPAM_PARTID);
-	if (err)
+	err = mpam_misc_charge(MISC_CG_RES_MPAM_PARTID, misc);
+	if (err) {
+		put_misc_cg(misc);
 		return err;
+	}
 	partid = ida_alloc_range(&mpam_cg_partids, 1,
 				 mpam_cg_prov->nr_partids - 1, GFP_KERNEL);
-	if (partid < 0)
-		mpam_cg_uncharge(cg, MISC_CG_RES_MPAM_PARTID);
+	if (partid < 0) {
+		mpam_misc_uncharge(MISC_CG_RES_MPAM_PARTID, misc);
+		put_misc_cg(misc);
+		return partid;
+	}
+	cg->part_misc = misc;
 	return partid;
+}
+
+static void mpam_cg_uncharge_partid(struct mpam_cg *cg)
+{
+	mpam_misc_uncharge(MISC_CG_RES_MPAM_PARTID, cg->part_misc);
+	put_misc_cg(cg->part_misc);
+	cg->part_misc = NULL;
 }
 
 static void mpam_cg_release_partid(struct mpam_cg *cg, u16 partid)
 {
 	ida_free(&mpam_cg_partids, partid);
-	mpam_cg_uncharge(cg, MISC_CG_RES_MPAM_PARTID);
+	mpam_cg_uncharge_partid(cg);
 }
 
 /* --- effective settings -------------------------------------------------- */
@@ -1722,7 +1753,7 @@ static void mpam_cg_put_ctr(struct mpam_cg *cg, struct mpam_cg_class *cls,
 	*mpam_ctr_slot(cls, comp, ctr->idx) = NULL;
 	ctr->idx = -1;
 	mpam_cg_nr_ctrs_used--;
-	mpam_cg_uncharge(cg, MISC_CG_RES_MPAM_COUNTER);
+	mpam_cg_uncharge_ctr(cg);
 }
 
 /*
@@ -1744,14 +1775,14 @@ static int mpam_cg_get_ctr(struct mpam_cg *cg, struct mpam_cg_class *cls,
 	}
 	if (idx == cls->mons[MPAM_CG_MON_BYTES])
 		return -ENOSPC;
-	err = mpam_cg_charge(cg, MISC_CG_RES_MPAM_COUNTER);
+	err = mpam_cg_charge_ctr(cg);
 	if (err)
 		return err;
 	ctr->idx = idx;
 	err = mpam_cg_bind(cg, cls, comp);
 	if (err) {
 		ctr->idx = -1;
-		mpam_cg_uncharge(cg, MISC_CG_RES_MPAM_COUNTER);
+		mpam_cg_uncharge_ctr(cg);
 		return err;
 	}
 	*mpam_ctr_slot(cls, comp, idx) = cg;
@@ -2628,7 +2659,7 @@ void mpam_cgroup_unregister(struct mpam_cg_provider *prov)
 		cg->ctr_key = 0;
 		mpam_cg_free_lines(cg);
 		if (cg->own_partid && cg != root)
-			mpam_cg_uncharge(cg, MISC_CG_RES_MPAM_PARTID);
+			mpam_cg_uncharge_partid(cg);
 		mpam_cg_init(cg);
 		cg->own_partid = cg == root;
 		cg->own_pmg = false;
