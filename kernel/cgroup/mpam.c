@@ -2090,19 +2090,20 @@ static int mpam_cg_read_mon(struct mpam_cg *cg, struct mpam_cg_class *cls,
 	rcu_read_lock();
 	css_for_each_descendant_pre(pos, &cg->css) {
 		struct mpam_cg *d = css_mpam(pos);
-		bool whole;
+		bool whole = d->own_partid;
 
 		if (!d->online && d != cg) {
 			pos = css_rightmost_descendant(pos);
 			continue;
 		}
 		/*
-		 * A partition is read whole, any PMG; within a partition
-		 * owned further up, each PMG of the subtree once.
+		 * A partition is read whole, any PMG; every other identity
+		 * of the subtree once, by its PMG, unless a partition read
+		 * whole counts it.
 		 */
-		if (d != cg && !d->own_partid && (cg->own_partid || !d->own_pmg))
+		if (d != cg && !whole &&
+		    (!d->own_pmg || mpam_cg_below(mpam_cg_owner(d), cg)))
 			continue;
-		whole = d->own_partid;
 		if (!css_tryget(&d->css))
 			continue;
 		rcu_read_unlock();
@@ -2116,8 +2117,6 @@ static int mpam_cg_read_mon(struct mpam_cg *cg, struct mpam_cg_class *cls,
 		if (err)
 			break;
 		*sum += val;
-		if (whole && d != cg)
-			pos = css_rightmost_descendant(pos);
 	}
 	rcu_read_unlock();
 	return err;

@@ -551,6 +551,31 @@ static void mpam_test_containment(struct kunit *test)
 	expect_bw_max(test, &t->a, &t->b, &t->c, 10, 5, 5);
 }
 
+static u64 read_occupancy(struct kunit *test, struct mpam_cg *cg)
+{
+	u64 v = 0;
+
+	mutex_lock(&mpam_cg_mutex);
+	KUNIT_EXPECT_EQ(test, mpam_cg_read_mon(cg, &fake_l3, 0,
+					       MPAM_CG_MON_OCCUPANCY, &v), 0);
+	mutex_unlock(&mpam_cg_mutex);
+	return v;
+}
+
+/* A subtree's statistics count every partition in it, at any depth. */
+static void mpam_test_stat_nested(struct kunit *test)
+{
+	struct fake_tree *t = test->priv;
+
+	KUNIT_ASSERT_EQ(test, write_line(&t->a, MPAM_CG_PORTION, "l3 0f"), 0);
+	KUNIT_ASSERT_EQ(test, write_line(&t->b, MPAM_CG_PORTION, "l3 07"), 0);
+	KUNIT_ASSERT_EQ(test, write_line(&t->c, MPAM_CG_PORTION, "l3 03"), 0);
+	KUNIT_EXPECT_EQ(test, read_occupancy(test, &t->a),
+			1000ULL * (t->a.own_id + t->b.own_id + t->c.own_id));
+	KUNIT_EXPECT_EQ(test, read_occupancy(test, &t->b),
+			1000ULL * (t->b.own_id + t->c.own_id));
+}
+
 static void mpam_test_all_or_nothing(struct kunit *test)
 {
 	struct fake_tree *t = test->priv;
@@ -669,6 +694,7 @@ static struct kunit_case mpam_cgroup_test_cases[] = {
 	KUNIT_CASE(mpam_test_effective),
 	KUNIT_CASE(mpam_test_containment),
 	KUNIT_CASE(mpam_test_exclusive),
+	KUNIT_CASE(mpam_test_stat_nested),
 	KUNIT_CASE(mpam_test_all_or_nothing),
 	KUNIT_CASE(mpam_test_pmgs),
 	KUNIT_CASE(mpam_test_labels),
