@@ -67,6 +67,11 @@ static const char * const mpam_cg_event_names[MPAM_CG_NR_EVENTS] = {
  */
 #define MPAM_CG_EXCLUSIVE	MPAM_CG_NR_CTRLS
 
+/* The longest name of a shared partition, and its characters. */
+#define MPAM_CG_SHARE_LEN	32
+#define MPAM_CG_SHARE_CHARS	"abcdefghijklmnopqrstuvwxyz" \
+				"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-"
+
 /*
  * One line of a setting file: a cgroup's own values for a class, or for
  * one component.  @set has a bit for each control the line sets.
@@ -132,6 +137,16 @@ struct mpam_cg {
 	struct mpam_cg_config *nest;
 	/* On mpam_cg_claimers while it has an exclusive line. */
 	struct list_head claim_node;
+	/*
+	 * mpam.share: the name of the shared partition it is a member of
+	 * while it has settings ("" for none).  The member that owns the
+	 * partition lists the others (members, linked by member_node); they
+	 * run in it (leader) without owning a PARTID.
+	 */
+	char share_name[MPAM_CG_SHARE_LEN];
+	struct mpam_cg *leader;
+	struct list_head members;
+	struct list_head member_node;
 
 	bool online;
 	bool own_partid;	/* owns the partition own_id */
@@ -562,6 +577,23 @@ static bool mpam_cg_below(struct mpam_cg *cg, struct mpam_cg *top)
 			return true;
 	}
 	return false;
+}
+
+/* The owner of the partition @cg runs in: an ancestor's, or a shared one. */
+static struct mpam_cg *mpam_cg_part(struct mpam_cg *cg)
+{
+	for (;; cg = parent_mpam(cg)) {
+		if (cg->own_partid)
+			return cg;
+		if (cg->leader)
+			return cg->leader;
+	}
+}
+
+/* Does only the subtree of @cg run in the partition it owns? */
+static bool mpam_cg_whole(struct mpam_cg *cg)
+{
+	return cg->own_partid && list_empty(&cg->members);
 }
 
 /*
@@ -1152,11 +1184,12 @@ static void mpam_cg_put_pmg(struct mpam_cg *cg)
  * Settle the partition and PMG of @cg from its own state and its parent's,
  * and relabel its tasks if its label changed.  A cgroup that owns a
  * partition monitors through PMG 0 of it; any other gets a free PMG of the
- * partition it runs in, or shares its parent's.
+ * partition it runs in, or shares the PMG of its parent (of the owner, in
+ * a shared partition).
  */
 static void mpam_cg_settle(struct mpam_cg *cg)
 {
-	struct mpam_cg *parent = parent_mpam(cg);
+	struct mpam_cg *parent = cg->leader ?: parent_mpam(cg);
 	u16 partid = cg->own_partid ? cg->own_id : parent->partid;
 	unsigned long *map;
 	u32 label;
@@ -1167,13 +1200,11 @@ static void mpam_cg_settle(struct mpam_cg *cg)
 	mpam_cg_put_pmg(cg);
 	cg->partid = partid;
 	map = mpam_pmg_map(partid);
-	if (cg->own_partid) {
-		pmg = 0;
-	} else {
-		pmg = find_next_zero_bit(map, mpam_cg_prov->nr_pmgs, 1);
-		if (pmg >= mpam_cg_prov->nr_pmgs)
-			pmg = -1;
-	}
+	/* An owner monitors through PMG 0 unless it took a partition over. */
+	pmg = find_next_zero_bit(map, mpam_cg_prov->nr_pmgs,
+				 cg->own_partid ? 0 : 1);
+	if (pmg >= mpam_cg_prov->nr_pmgs)
+		pmg = -1;
 	if (pmg >= 0) {
 		set_bit(pmg, map);
 		cg->own_pmg = true;
@@ -1487,6 +1518,258 @@ static int mpam_cg_change(struct mpam_cg *cg, int partid, bool lose)
 	return 0;
 }
 
+/* --- shared partitions --------------------------------------------------- */
+
+/* A member of a shared partition has a share name and settings. */
+static bool mpam_cg_is_member(struct mpam_cg *cg)
+{
+	return cg->share_name[0] && cg->nr_set;
+}
+
+static bool mpam_val_equal(struct mpam_cg_class *cls,
+			   const struct mpam_cg_val *a,
+			   const struct mpam_cg_val *b)
+{
+	unsigned long set = a ? a->set : 0;
+	int ctrl;
+
+	if (set != (b ? b->set : 0))
+		return false;
+	for (ctrl = 0; ctrl < MPAM_CG_NR_CTRLS; ctrl++) {
+		if (!(set & BIT(ctrl)))
+			continue;
+		if (ctrl == MPAM_CG_PORTION ?
+		    !bitmap_equal(a->portion, b->portion, cls->portions) :
+		    a->pct[ctrl] != b->pct[ctrl])
+			return false;
+	}
+	return true;
+}
+
+/* Do @a and @b have the same share name and the same lines? */
+static bool mpam_cg_same_share(struct mpam_cg *a, struct mpam_cg *b)
+{
+	struct mpam_cg_class *cls;
+	int i;
+
+	if (strcmp(a->share_name, b->share_name))
+		return false;
+	for_each_mpam_class(cls) {
+		for (i = -1; i < (int)cls->nr_comps; i++) {
+			if (!mpam_val_equal(cls, mpam_cg_line(a, cls, i),
+					    mpam_cg_line(b, cls, i)))
+				return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * The owner of a shared partition that @cg, a member, may join: one with
+ * the same name and settings below the same limits.
+ */
+static struct mpam_cg *mpam_cg_find_share(struct mpam_cg *cg)
+{
+	struct mpam_cg *up = mpam_cg_owner(parent_mpam(cg)), *pos;
+
+	list_for_each_entry(pos, &up->owners, owner_node) {
+		if (pos != cg && mpam_cg_is_member(pos) &&
+		    mpam_cg_same_share(pos, cg))
+			return pos;
+	}
+	return NULL;
+}
+
+/*
+ * Would @cg, taking a partition below @up, put some members of a shared
+ * partition below its limits and others not?
+ */
+static bool mpam_cg_splits_share(struct mpam_cg *cg)
+{
+	struct mpam_cg *up = mpam_cg_owner(parent_mpam(cg)), *owner, *m;
+
+	list_for_each_entry(owner, &up->owners, owner_node) {
+		bool in = mpam_cg_below(owner, cg);
+
+		list_for_each_entry(m, &owner->members, member_node) {
+			if (mpam_cg_below(m, cg) != in)
+				return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * A shared partition is a leaf of the tree of partitions, with every
+ * member below the same limits: nothing below a member has settings, no
+ * member claims portions, and no cgroup takes a partition between some
+ * members and their limits.
+ */
+static int mpam_cg_check_share(struct mpam_cg *cg)
+{
+	struct cgroup_subsys_state *pos;
+	struct mpam_cg *a;
+	int err = 0;
+
+	if (!cg->nr_set)
+		return 0;
+	for (a = parent_mpam(cg); a; a = parent_mpam(a)) {
+		if (mpam_cg_is_member(a))
+			return -EBUSY;
+	}
+	if (!mpam_cg_is_member(cg))
+		return cg->own_partid || !mpam_cg_splits_share(cg) ? 0 : -EBUSY;
+	if (mpam_cg_claims(cg))
+		return -EINVAL;
+	rcu_read_lock();
+	css_for_each_descendant_pre(pos, &cg->css) {
+		if (pos != &cg->css && css_mpam(pos)->nr_set) {
+			err = -EBUSY;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	return err;
+}
+
+/* @cg runs in the shared partition of @owner from now on. */
+static void mpam_cg_join(struct mpam_cg *cg, struct mpam_cg *owner)
+{
+	cg->leader = owner;
+	list_add_tail(&cg->member_node, &owner->members);
+	/* The owner no longer counts its partition whole. */
+	mpam_cg_rebind(owner);
+}
+
+static void mpam_cg_leave(struct mpam_cg *cg)
+{
+	struct mpam_cg *owner = cg->leader;
+
+	list_del_init(&cg->member_node);
+	cg->leader = NULL;
+	mpam_cg_rebind(owner);
+}
+
+/*
+ * Give the shared partition @cg owns to @to, one of its members, which
+ * takes @cg's place in the tree of partitions, the hardware state and the
+ * charge.  Nothing is programmed and no task changes partitions.
+ */
+static void mpam_cg_pass(struct mpam_cg *cg, struct mpam_cg *to)
+{
+	struct mpam_cg *m;
+
+	list_del_init(&to->member_node);
+	to->leader = NULL;
+	list_splice_init(&cg->members, &to->members);
+	list_for_each_entry(m, &to->members, member_node)
+		m->leader = to;
+	swap(cg->eff, to->eff);
+	swap(cg->next, to->next);
+	swap(cg->nest, to->nest);
+	swap(cg->share, to->share);
+	swap(cg->part_misc, to->part_misc);
+	to->own_id = cg->own_id;
+	to->own_partid = true;
+	cg->own_partid = false;
+	list_replace_init(&cg->owner_node, &to->owner_node);
+	to->owner_up = cg->owner_up;
+	cg->owner_up = NULL;
+	mpam_cg_rebind(to);
+}
+
+/*
+ * Settle the cgroups of a shared partition @owner now owns: the PMG some
+ * shared with the owner before it may have gone.
+ */
+static void mpam_cg_settle_share(struct mpam_cg *owner)
+{
+	struct mpam_cg *m;
+
+	mpam_cg_settle_subtree(owner);
+	list_for_each_entry(m, &owner->members, member_node)
+		mpam_cg_settle_subtree(m);
+	mpam_cg_sync_cpus();
+	mpam_cg_apply_rebinds();
+}
+
+static struct mpam_cg *mpam_cg_heir(struct mpam_cg *cg)
+{
+	return list_first_entry_or_null(&cg->members, struct mpam_cg,
+					member_node);
+}
+
+/*
+ * Put @cg, whose lines or share name changed, in the partition they ask
+ * for: none, its own, or the shared partition of a member with the same
+ * name and settings below the same limits.  A shared partition its owner
+ * leaves goes to another member.  On error, every cgroup runs where it
+ * did and the caller restores @cg's lines.
+ */
+static int mpam_cg_place(struct mpam_cg *cg)
+{
+	struct mpam_cg *was = cg->leader, *heir = mpam_cg_heir(cg), *to = NULL;
+	int partid = -1, err;
+
+	err = mpam_cg_check_share(cg);
+	if (err)
+		return err;
+	if ((was && mpam_cg_same_share(cg, was)) ||
+	    (heir && mpam_cg_same_share(cg, heir)))
+		return was ? 0 : mpam_cg_change(cg, -1, false);
+	if (mpam_cg_is_member(cg))
+		to = mpam_cg_find_share(cg);
+	if (was)
+		mpam_cg_leave(cg);
+	if (heir) {
+		mpam_cg_pass(cg, heir);
+		mpam_cg_settle_share(heir);
+	}
+
+	if (to) {
+		mpam_cg_join(cg, to);
+		if (cg->own_partid)
+			err = mpam_cg_change(cg, -1, true);
+		else
+			mpam_cg_move_tasks(cg);
+	} else if (cg->nr_set) {
+		if (!cg->own_partid) {
+			partid = mpam_cg_alloc_partid(cg);
+			err = min(partid, 0);
+		}
+		if (!err)
+			err = mpam_cg_change(cg, partid, false);
+		if (err && partid >= 0)
+			mpam_cg_release_partid(cg, partid);
+	} else if (cg->own_partid) {
+		err = mpam_cg_change(cg, -1, true);
+	} else if (was || heir) {
+		mpam_cg_move_tasks(cg);
+	}
+	if (err) {
+		if (to)
+			mpam_cg_leave(cg);
+		if (heir) {
+			mpam_cg_join(cg, heir);
+			mpam_cg_pass(heir, cg);
+			mpam_cg_settle_share(cg);
+		}
+		if (was)
+			mpam_cg_join(cg, was);
+	}
+	mpam_cg_apply_rebinds();
+	return err;
+}
+
+/* After a change that failed: the partitions as the lines say, and count. */
+static void mpam_cg_undo(struct mpam_cg *cg, int err)
+{
+	if (mpam_cg_active)
+		mpam_cg_update(mpam_cg_top(cg), cg);
+	if (err == -ENOSPC)
+		mpam_cg_event(cg, MPAM_CG_EV_NOSPC);
+}
+
 /* Parse a write to setting @ctrl of @cg and store it in the line it names. */
 static int mpam_cg_store(struct mpam_cg *cg, int ctrl, char *buf,
 			 struct mpam_cg_req *req, struct mpam_cg_val *saved)
@@ -1525,9 +1808,9 @@ static int mpam_cg_write(struct mpam_cg *cg, int ctrl, char *buf)
 {
 	struct mpam_cg_req req = {};
 	struct mpam_cg_val saved;
-	bool root = mpam_cg_is_root(cg), lose;
-	int partid = -1, err;
+	bool root = mpam_cg_is_root(cg);
 	size_t longs;
+	int err;
 
 	cpus_read_lock();
 	mutex_lock(&mpam_cg_mutex);
@@ -1550,21 +1833,11 @@ static int mpam_cg_write(struct mpam_cg *cg, int ctrl, char *buf)
 	/* While nobody has settings, a write that sets nothing needs nothing. */
 	if (!mpam_cg_active)
 		err = req.delta > 0 ? mpam_cg_activate() : -EALREADY;
-	if (!err && !root && cg->nr_set == req.delta && req.delta > 0) {
-		partid = mpam_cg_alloc_partid(cg);
-		err = min(partid, 0);
-	}
-	lose = !root && req.delta < 0 && !cg->nr_set;
 	if (!err)
-		err = mpam_cg_change(cg, partid, lose);
+		err = root ? mpam_cg_change(cg, -1, false) : mpam_cg_place(cg);
 	if (err) {
 		mpam_cg_restore(cg, &req, &saved);
-		if (partid >= 0)
-			mpam_cg_release_partid(cg, partid);
-		if (mpam_cg_active)
-			mpam_cg_update(mpam_cg_top(cg), cg);
-		if (err == -ENOSPC)
-			mpam_cg_event(cg, MPAM_CG_EV_NOSPC);
+		mpam_cg_undo(cg, err);
 		err = err == -EALREADY ? 0 : err;
 	}
 out_free:
@@ -1631,6 +1904,55 @@ out:
 	return err;
 }
 
+static int mpam_cg_set_share(struct mpam_cg *cg, char *buf)
+{
+	char was[MPAM_CG_SHARE_LEN];
+	size_t len;
+	int err = 0;
+
+	buf = strstrip(buf);
+	len = strlen(buf);
+	if (len >= MPAM_CG_SHARE_LEN || strspn(buf, MPAM_CG_SHARE_CHARS) != len)
+		return -EINVAL;
+	cpus_read_lock();
+	mutex_lock(&mpam_cg_mutex);
+	if (!mpam_cg_prov) {
+		err = mpam_cg_gone(cg);
+		goto out;
+	}
+	strscpy(was, cg->share_name);
+	strscpy(cg->share_name, buf);
+	/* Without settings, a share name is kept for when they come. */
+	if (cg->nr_set)
+		err = mpam_cg_place(cg);
+	if (err) {
+		strscpy(cg->share_name, was);
+		mpam_cg_undo(cg, err);
+	}
+out:
+	mutex_unlock(&mpam_cg_mutex);
+	cpus_read_unlock();
+	return err;
+}
+
+static ssize_t mpam_share_write(struct kernfs_open_file *of, char *buf,
+				size_t nbytes, loff_t off)
+{
+	return mpam_cg_set_share(css_mpam(of_css(of)), buf) ?: nbytes;
+}
+
+static int mpam_share_show(struct seq_file *sf, void *v)
+{
+	struct mpam_cg *cg = css_mpam(seq_css(sf));
+	int err;
+
+	mutex_lock(&mpam_cg_mutex);
+	if (mpam_cg_can_show(cg, &err))
+		seq_printf(sf, "%s\n", cg->share_name);
+	mutex_unlock(&mpam_cg_mutex);
+	return err;
+}
+
 /* --- byte counters ------------------------------------------------------- */
 
 /*
@@ -1645,7 +1967,7 @@ static u32 mpam_cg_ctr_key(struct mpam_cg *cg)
 {
 	if (!cg->own_pmg)
 		return 0;
-	return MPAM_CG_KEY_VALID | (cg->own_partid ? MPAM_CG_KEY_WHOLE : 0) |
+	return MPAM_CG_KEY_VALID | (mpam_cg_whole(cg) ? MPAM_CG_KEY_WHOLE : 0) |
 	       (u32)cg->partid << 8 | cg->pmg;
 }
 
@@ -1665,7 +1987,7 @@ static int mpam_cg_bind(struct mpam_cg *cg, struct mpam_cg_class *cls,
 	if (!cg->ctr_key)
 		return 0;
 	err = mpam_cg_prov->ops->bind_counter(cls, comp, ctr->idx, cg->partid,
-					      cg->pmg, !cg->own_partid);
+					      cg->pmg, !mpam_cg_whole(cg));
 	ctr->bound = !err;
 	return err;
 }
@@ -2006,9 +2328,9 @@ static int mpam_partition_show(struct seq_file *sf, void *v)
 	mutex_lock(&mpam_cg_mutex);
 	if (!mpam_cg_can_show(cg, &err))
 		goto out;
-	owner = mpam_cg_owner(cg);
+	owner = mpam_cg_part(cg);
 	seq_printf(sf, "partid %u\npmg %u\nmode %s\n", cg->partid, cg->pmg,
-		   cg->own_partid ? "own" :
+		   cg->own_partid ? "own" : cg->leader ? "member" :
 		   mpam_cg_is_root(owner) ? "default" : "shared");
 	for_each_mpam_class(cls) {
 		for (i = 0; i < cls->nr_comps; i++, n++) {
@@ -2051,7 +2373,7 @@ static int mpam_effective_show(struct seq_file *sf, void *v)
 	mutex_lock(&mpam_cg_mutex);
 	if (!mpam_cg_can_show(cg, &err))
 		goto out;
-	owner = mpam_cg_owner(cg);
+	owner = mpam_cg_part(cg);
 	for_each_mpam_class(cls) {
 		if (!mpam_class_has(cls, ctrl))
 			continue;
@@ -2073,6 +2395,14 @@ out:
 	return err;
 }
 
+/* Is the identity of @d counted by reading a partition below @top whole? */
+static bool mpam_cg_counted(struct mpam_cg *d, struct mpam_cg *top)
+{
+	struct mpam_cg *owner = mpam_cg_part(d);
+
+	return mpam_cg_whole(owner) && mpam_cg_below(owner, top);
+}
+
 /*
  * Add the monitor @mon of component @comp over every monitoring identity
  * of @cg's subtree to *@sum.  Returns -EBUSY if some identity has no
@@ -2090,19 +2420,19 @@ static int mpam_cg_read_mon(struct mpam_cg *cg, struct mpam_cg_class *cls,
 	rcu_read_lock();
 	css_for_each_descendant_pre(pos, &cg->css) {
 		struct mpam_cg *d = css_mpam(pos);
-		bool whole = d->own_partid;
+		bool whole = mpam_cg_whole(d);
 
 		if (!d->online && d != cg) {
 			pos = css_rightmost_descendant(pos);
 			continue;
 		}
 		/*
-		 * A partition is read whole, any PMG; every other identity
-		 * of the subtree once, by its PMG, unless a partition read
-		 * whole counts it.
+		 * A partition only its owner's subtree runs in is read whole,
+		 * any PMG; every other identity of the subtree once, by its
+		 * PMG, unless a partition read whole counts it.
 		 */
 		if (d != cg && !whole &&
-		    (!d->own_pmg || mpam_cg_below(mpam_cg_owner(d), cg)))
+		    (!d->own_pmg || mpam_cg_counted(d, cg)))
 			continue;
 		if (!css_tryget(&d->css))
 			continue;
@@ -2263,6 +2593,12 @@ static struct cftype mpam_cg_files[] = {
 		.write = mpam_setting_write,
 	},
 	{
+		.name = "share",
+		.flags = CFTYPE_NOT_ON_ROOT,
+		.seq_show = mpam_share_show,
+		.write = mpam_share_write,
+	},
+	{
 		.name = "cache.portion.effective",
 		.private = MPAM_CG_PORTION,
 		.seq_show = mpam_effective_show,
@@ -2325,7 +2661,10 @@ static void mpam_cg_init(struct mpam_cg *cg)
 	INIT_LIST_HEAD(&cg->owners);
 	INIT_LIST_HEAD(&cg->owner_node);
 	INIT_LIST_HEAD(&cg->claim_node);
+	INIT_LIST_HEAD(&cg->members);
+	INIT_LIST_HEAD(&cg->member_node);
 	cg->owner_up = NULL;
+	cg->leader = NULL;
 }
 
 static struct cgroup_subsys_state *
@@ -2368,7 +2707,15 @@ static void mpam_css_offline(struct cgroup_subsys_state *css)
 	if (mpam_cg_prov) {
 		mpam_cg_put_ctrs(cg);
 		mpam_cg_put_pmg(cg);
-		if (cg->own_partid) {
+		if (cg->leader) {
+			mpam_cg_leave(cg);
+			mpam_cg_apply_rebinds();
+		} else if (mpam_cg_heir(cg)) {
+			struct mpam_cg *heir = mpam_cg_heir(cg);
+
+			mpam_cg_pass(cg, heir);
+			mpam_cg_settle_share(heir);
+		} else if (cg->own_partid) {
 			struct mpam_cg *top = mpam_cg_top(cg);
 
 			mpam_cg_drop_partid(cg);
@@ -2657,6 +3004,7 @@ void mpam_cgroup_unregister(struct mpam_cg_provider *prov)
 		cg->ctrs = NULL;
 		cg->ctr_key = 0;
 		mpam_cg_free_lines(cg);
+		cg->share_name[0] = '\0';
 		if (cg->own_partid && cg != root)
 			mpam_cg_uncharge_partid(cg);
 		mpam_cg_init(cg);

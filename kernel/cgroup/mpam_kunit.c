@@ -551,6 +551,14 @@ static void mpam_test_containment(struct kunit *test)
 	expect_bw_max(test, &t->a, &t->b, &t->c, 10, 5, 5);
 }
 
+static int write_share(struct mpam_cg *cg, const char *name)
+{
+	char buf[64];
+
+	strscpy(buf, name, sizeof(buf));
+	return mpam_cg_set_share(cg, buf);
+}
+
 static u64 read_occupancy(struct kunit *test, struct mpam_cg *cg)
 {
 	u64 v = 0;
@@ -574,6 +582,96 @@ static void mpam_test_stat_nested(struct kunit *test)
 			1000ULL * (t->a.own_id + t->b.own_id + t->c.own_id));
 	KUNIT_EXPECT_EQ(test, read_occupancy(test, &t->b),
 			1000ULL * (t->b.own_id + t->c.own_id));
+}
+
+/*
+ * Members of a share below the same limits run in one partition, each
+ * monitored by a PMG of its own; the partition outlives the member that
+ * made it.
+ */
+static void mpam_test_share(struct kunit *test)
+{
+	struct fake_tree *t = test->priv;
+	unsigned int applies;
+	u16 id;
+
+	KUNIT_ASSERT_EQ(test, write_line(&t->a, MPAM_CG_BW_MAX, "mem 40"), 0);
+	KUNIT_ASSERT_EQ(test, write_share(&t->c, "gold"), 0);
+	KUNIT_ASSERT_EQ(test, write_share(&t->e, "gold\n"), 0);
+	KUNIT_ASSERT_EQ(test, write_line(&t->c, MPAM_CG_BW_MAX, "mem 8"), 0);
+	KUNIT_ASSERT_EQ(test, write_line(&t->e, MPAM_CG_BW_MAX, "mem 8"), 0);
+	id = t->c.own_id;
+	KUNIT_EXPECT_TRUE(test, t->c.own_partid);
+	KUNIT_EXPECT_FALSE(test, t->e.own_partid);
+	KUNIT_EXPECT_PTR_EQ(test, t->e.leader, &t->c);
+	KUNIT_EXPECT_EQ(test, t->e.partid, id);
+	KUNIT_EXPECT_EQ(test, mpam_cg_nr_parts, 2);
+	/* One regulator for both: the limit is theirs together. */
+	KUNIT_EXPECT_EQ(test, hw_bw_max(&t->c), 8);
+	KUNIT_EXPECT_EQ(test, hw_bw_max(&t->a), 32);
+	/* Each counts its own PMG, no longer the partition whole. */
+	KUNIT_EXPECT_TRUE(test, t->e.own_pmg);
+	KUNIT_EXPECT_NE(test, t->e.pmg, t->c.pmg);
+	KUNIT_EXPECT_EQ(test, read_occupancy(test, &t->c),
+			1000ULL * id + 10 * (t->c.pmg + 1));
+	KUNIT_EXPECT_EQ(test, read_occupancy(test, &t->e),
+			1000ULL * id + 10 * (t->e.pmg + 1));
+	/* a's subtree: a's partition whole, then each member's PMG. */
+	KUNIT_EXPECT_EQ(test, read_occupancy(test, &t->a),
+			1000ULL * t->a.own_id + 2000ULL * id + 30);
+
+	/* Nothing between members and their limits, nothing below them. */
+	KUNIT_EXPECT_EQ(test, write_line(&t->b, MPAM_CG_PORTION, "l3 0f"), -EBUSY);
+	KUNIT_EXPECT_FALSE(test, t->b.own_partid);
+	KUNIT_EXPECT_EQ(test, write_line(&t->e, MPAM_CG_EXCLUSIVE, "l3 01"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, write_share(&t->e, "gold!"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, write_share(&t->e, "a-name-that-is-32-characters-lo"), 0);
+	KUNIT_EXPECT_EQ(test, write_share(&t->e, "a-name-that-is-32-characters-lon"), -EINVAL);
+	KUNIT_EXPECT_STREQ(test, t->e.share_name, "a-name-that-is-32-characters-lo");
+	KUNIT_EXPECT_TRUE(test, t->e.own_partid);
+
+	/* Other settings, another partition; the same again, back in. */
+	KUNIT_ASSERT_EQ(test, write_share(&t->e, "gold"), 0);
+	KUNIT_EXPECT_PTR_EQ(test, t->e.leader, &t->c);
+	KUNIT_ASSERT_EQ(test, write_line(&t->e, MPAM_CG_BW_MAX, "mem 5"), 0);
+	KUNIT_EXPECT_TRUE(test, t->e.own_partid);
+	KUNIT_EXPECT_TRUE(test, list_empty(&t->c.members));
+	KUNIT_ASSERT_EQ(test, write_line(&t->e, MPAM_CG_BW_MAX, "mem 8"), 0);
+	KUNIT_EXPECT_PTR_EQ(test, t->e.leader, &t->c);
+	KUNIT_EXPECT_EQ(test, mpam_cg_nr_parts, 2);
+
+	/* The owner leaves: the partition, as programmed, stays e's. */
+	applies = fake_hw_of(&fake_mem)->applies;
+	KUNIT_ASSERT_EQ(test, write_share(&t->c, ""), 0);
+	KUNIT_EXPECT_TRUE(test, t->e.own_partid);
+	KUNIT_EXPECT_EQ(test, t->e.own_id, id);
+	KUNIT_EXPECT_TRUE(test, t->c.own_partid);
+	KUNIT_EXPECT_NE(test, t->c.own_id, id);
+	KUNIT_EXPECT_EQ(test, hw_bw_max(&t->e), 8);
+	KUNIT_EXPECT_EQ(test, mpam_cg_nr_parts, 3);
+	/* Only the new partition and the one whose share shrank. */
+	KUNIT_EXPECT_EQ(test, fake_hw_of(&fake_mem)->applies, applies + 2);
+
+	/* No PARTID left: c cannot leave e's partition again, and stays. */
+	KUNIT_ASSERT_EQ(test, write_share(&t->c, "gold"), 0);
+	KUNIT_EXPECT_PTR_EQ(test, t->c.leader, &t->e);
+	KUNIT_ASSERT_EQ(test, write_line(&t->d, MPAM_CG_PORTION, "l3 01"), 0);
+	KUNIT_ASSERT_EQ(test, write_line(&t->b, MPAM_CG_PORTION, "l3 0f"), -EBUSY);
+	KUNIT_EXPECT_EQ(test, write_share(&t->c, "silver"), -ENOSPC);
+	KUNIT_EXPECT_PTR_EQ(test, t->c.leader, &t->e);
+	KUNIT_EXPECT_STREQ(test, t->c.share_name, "gold");
+	KUNIT_ASSERT_EQ(test, write_line(&t->d, MPAM_CG_PORTION, "l3 max"), 0);
+
+	/* The owner goes: the last member keeps the partition alone. */
+	KUNIT_ASSERT_EQ(test, write_share(&t->c, "gold"), 0);
+	KUNIT_ASSERT_PTR_EQ(test, t->c.leader, &t->e);
+	mpam_css_offline(&t->e.css);
+	KUNIT_EXPECT_TRUE(test, t->c.own_partid);
+	KUNIT_EXPECT_EQ(test, t->c.own_id, id);
+	KUNIT_EXPECT_TRUE(test, mpam_cg_whole(&t->c));
+	KUNIT_EXPECT_EQ(test, read_occupancy(test, &t->c), 1000ULL * id);
+	KUNIT_EXPECT_TRUE(test, t->c.own_pmg);
+	KUNIT_EXPECT_EQ(test, t->c.label, MPAM_CG_LABEL(id, t->c.pmg));
 }
 
 static void mpam_test_all_or_nothing(struct kunit *test)
@@ -695,6 +793,7 @@ static struct kunit_case mpam_cgroup_test_cases[] = {
 	KUNIT_CASE(mpam_test_containment),
 	KUNIT_CASE(mpam_test_exclusive),
 	KUNIT_CASE(mpam_test_stat_nested),
+	KUNIT_CASE(mpam_test_share),
 	KUNIT_CASE(mpam_test_all_or_nothing),
 	KUNIT_CASE(mpam_test_pmgs),
 	KUNIT_CASE(mpam_test_labels),

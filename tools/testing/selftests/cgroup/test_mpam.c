@@ -145,11 +145,12 @@ static void test_files(void)
 		"mpam.events.local", "mpam.cache.portion.exclusive",
 		"mpam.cache.portion.effective",
 		"mpam.cache.max.effective", "mpam.bw.max.effective",
-		"mpam.bw.min.effective",
+		"mpam.bw.min.effective", "mpam.share",
 	};
 	static const char * const not_on_root[] = {
 		"mpam.cache.portion", "mpam.cache.max", "mpam.bw.max",
 		"mpam.bw.min", "mpam.cache.portion.exclusive", "mpam.partition",
+		"mpam.share",
 	};
 	char *a = cg_name(top, "files"), path[PATH_MAX];
 	bool ok = a && !cg_create(a);
@@ -840,6 +841,124 @@ out:
 }
 
 /* The class names mpam.capacity lists, "l3", "mem", ... */
+/* The PARTID in the mpam.partition of @cg, or -1. */
+static int partid_of(const char *cg)
+{
+	char buf[512];
+	int partid;
+
+	if (cg_read(cg, "mpam.partition", buf, sizeof(buf)) ||
+	    sscanf(buf, "partid %d", &partid) != 1)
+		return -1;
+	return partid;
+}
+
+/* Is the mpam.share of @cg @name after a write of @write, refused as @err? */
+static bool share_refused(const char *cg, const char *write, int err,
+			  const char *name)
+{
+	char buf[64];
+	int ret = cg_try(cg, "mpam.share", write);
+
+	if (ret != err || cg_read(cg, "mpam.share", buf, sizeof(buf)) ||
+	    strcmp(buf, name)) {
+		ksft_print_msg("mpam.share \"%s\": %d, want %d; now \"%s\"\n",
+			       write, ret, err, buf);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Classes, as Kubernetes assigns them: SHARE_PODS cgroups below two
+ * parents, each a member of one of three shares with that share's
+ * settings, take three PARTIDs; the share outlives the member that took
+ * its PARTID; what cannot be shared is refused with a clear errno.
+ */
+#define SHARE_PODS	30
+
+static void test_shares(void)
+{
+	char *base = cg_name(top, "shares"), *q[2] = {}, *pod[SHARE_PODS] = {};
+	char *below = NULL, line[64], name[16];
+	int i, used = -1, partid[3] = { -1, -1, -1 }, first, after = -1;
+	bool ok;
+
+	if (!have_hardware() || !l3_key[0] || nr_partids - partids_used < 4) {
+		ksft_test_result_skip("shares: no cache portions, or fewer than 4 free PARTIDs\n");
+		free(base);
+		return;
+	}
+	first = partids_used;
+	ok = base && !cg_create(base) && !cg_write(base, "cgroup.subtree_control", "+mpam");
+	for (i = 0; ok && i < 2; i++) {
+		q[i] = cg_name_indexed(base, "q", i);
+		ok = q[i] && !cg_create(q[i]) &&
+		     !cg_write(q[i], "cgroup.subtree_control", "+mpam");
+	}
+	for (i = 0; ok && i < SHARE_PODS; i++) {
+		pod[i] = cg_name_indexed(q[i % 2], "pod", i);
+		snprintf(name, sizeof(name), "class%d", i % 3);
+		snprintf(line, sizeof(line), "%s %x", l3_key, 1 << (i % 3));
+		ok = pod[i] && !cg_create(pod[i]) &&
+		     !cg_write(pod[i], "mpam.share", name) &&
+		     !cg_write(pod[i], "mpam.cache.portion", line);
+		if (ok && partid[i % 3] < 0)
+			partid[i % 3] = partid_of(pod[i]);
+		ok = ok && partid_of(pod[i]) == partid[i % 3];
+	}
+	if (!ok)
+		ksft_print_msg("pod %d: partid %d, its share's %d\n", i - 1,
+			       i ? partid_of(pod[i - 1]) : -1, partid[(i + 2) % 3]);
+	ok = ok && wait_partids_used(first + 3) &&
+	     partid[0] != partid[1] && partid[1] != partid[2] && partid[0] != partid[2];
+	used = partids_used;
+
+	/* Nothing below a member, or between members and their limits. */
+	below = pod[0] ? cg_name(pod[0], "c") : NULL;
+	snprintf(line, sizeof(line), "%s 1", l3_key);
+	ok = ok && below && !cg_create(below) &&
+	     cg_try(below, "mpam.cache.portion", line) == -EBUSY &&
+	     cg_try(q[0], "mpam.cache.portion", line) == -EBUSY &&
+	     cg_try(pod[1], "mpam.cache.portion.exclusive", line) == -EINVAL &&
+	     share_refused(pod[1], "class 1", -EINVAL, "class1\n") &&
+	     share_refused(pod[1], "a-name-of-thirty-one-characters", 0,
+			   "a-name-of-thirty-one-characters\n") &&
+	     share_refused(pod[1], "a-name-of-thirty-one-characters2", -EINVAL,
+			   "a-name-of-thirty-one-characters\n") &&
+	     partid_of(pod[1]) != partid[1] &&
+	     !cg_write(pod[1], "mpam.share", "class1") &&
+	     partid_of(pod[1]) == partid[1];
+
+	/* The member that took class 0's PARTID goes; the others keep it. */
+	cg_destroy(below);
+	if (ok && !cg_destroy(pod[0])) {
+		/* It goes offline after rmdir returns. */
+		for (i = 0; i < 1000; i++) {
+			if (!cg_read_strstr(pod[3], "mpam.partition", "mode own"))
+				break;
+			usleep(10000);
+		}
+		ok = i < 1000 && partid_of(pod[3]) == partid[0] &&
+		     have_hardware() && partids_used == used;
+		after = partids_used;
+	}
+	ksft_test_result(ok, "%d cgroups in 3 shares take %d PARTIDs, %d after one goes\n",
+			 SHARE_PODS, used - first, after - first);
+	for (i = 0; i < SHARE_PODS; i++) {
+		cg_destroy(pod[i]);
+		free(pod[i]);
+	}
+	for (i = 0; i < 2; i++) {
+		cg_destroy(q[i]);
+		free(q[i]);
+	}
+	cg_destroy(base);
+	free(below);
+	free(base);
+	wait_partids_used(first);
+}
+
 static int class_names(char names[][16], int max)
 {
 	char buf[4096], *line;
@@ -942,10 +1061,15 @@ static void test_fuzz(void)
 	ok = !cg_create(a) && !cg_write(a, "cgroup.subtree_control", "+mpam") &&
 	     !cg_create(b);
 	for (i = 0; ok && i < 3000; i++) {
+		static const char * const shares[] = { "\n", "s1", "s2", "s 1" };
 		const char *cg = rand() % 3 ? a : b;
-		const char *file = files[rand() % ARRAY_SIZE(files)];
+		const char *file = rand() % 8 ? files[rand() % ARRAY_SIZE(files)] :
+				   "mpam.share";
 
-		fuzz_line(line, sizeof(line), names, nr_names);
+		if (strcmp(file, "mpam.share"))
+			fuzz_line(line, sizeof(line), names, nr_names);
+		else
+			snprintf(line, sizeof(line), "%s", shares[rand() % ARRAY_SIZE(shares)]);
 		if (cg_readf(cg, file, before, sizeof(before))) {
 			ksft_print_msg("cannot read %s\n", file);
 			ok = false;
@@ -956,7 +1080,8 @@ static void test_fuzz(void)
 			continue;
 		}
 		refused++;
-		if (err != -EINVAL && err != -ENOSPC) {
+		/* EBUSY: a setting below a member of a share, or the reverse. */
+		if (err != -EINVAL && err != -ENOSPC && err != -EBUSY) {
 			ksft_print_msg("\"%s\" to %s: %s\n", line, file, strerror(-err));
 			ok = false;
 		}
@@ -965,6 +1090,7 @@ static void test_fuzz(void)
 			ok = false;
 		}
 	}
+	ok = ok && !cg_write(a, "mpam.share", "\n") && !cg_write(b, "mpam.share", "\n");
 	for (i = 0; ok && i < ARRAY_SIZE(files); i++) {
 		ok = !reset_file(b, files[i]) && !reset_file(a, files[i]);
 		if (!ok)
@@ -1057,7 +1183,7 @@ int main(void)
 	const char *missing;
 
 	ksft_print_header();
-	ksft_set_plan(14);
+	ksft_set_plan(15);
 
 	if (cg_find_unified_root(root, sizeof(root), NULL))
 		ksft_exit_skip("cgroup v2 is not mounted\n");
@@ -1082,6 +1208,7 @@ int main(void)
 	test_threaded();
 	test_delegation();
 	test_budget();
+	test_shares();
 	test_fuzz();
 	test_resctrl_conflict();
 

@@ -15,7 +15,7 @@
 
 mpam_start
 mpam_cgroup_start
-ktap_set_plan 13
+ktap_set_plan 14
 
 # Knobs and the register values they must give, per profile: "file line
 # msc-description register value".  The fixed-point values follow
@@ -531,5 +531,71 @@ else
 	ktap_test_fail "$msg PARTID 0 cpbm '$claimed', want $want"
 fi
 rmdir "$X"
+
+# 14: classes, as Kubernetes and goresctrl assign them.  300 cgroups below
+# three unconfigured parents, each a member of one of three shares with
+# the share's own limit, run in three partitions whose registers hold the
+# three limits.  Two busy members of a fourth share, in two parents, use
+# together no more than its limit lets one of them use: the members share
+# one regulator, where each had its own before.
+partids_used() {
+	sed -n 's/.* partids_used=\([0-9]*\).*/\1/p' "$CG/mpam.capacity"
+}
+K=$CG/hw_k
+if [ -z "$cls" ] || ! grep -q '^mem:.* bw.max=1' "$CG/mpam.capacity"; then
+	ktap_test_skip "$PROFILE: needs byte counters and mem:bw.max"
+else
+	used0=$(partids_used)
+	mkdir "$K" && echo +mpam > "$K/cgroup.subtree_control"
+	for q in q0 q1 q2; do
+		mkdir "$K/$q" && echo +mpam > "$K/$q/cgroup.subtree_control"
+	done
+	# The measured share first: its two members get PMGs of their own.
+	for m in q0/m1 q1/m2; do
+		mkdir "$K/$m"
+		echo meas > "$K/$m/mpam.share"
+		echo "mem 10" > "$K/$m/mpam.bw.max"
+		echo "$cls on" > "$K/$m/mpam.counters" || ktap_print_msg "no counter for $K/$m"
+	done
+	bad=0
+	i=0
+	while [ $i -lt 300 ]; do
+		d=$K/q$((i % 3))/p$i
+		mkdir "$d" &&
+			echo "class$(((i / 3) % 3))" > "$d/mpam.share" &&
+			echo "mem $((20 + 10 * ((i / 3) % 3)))" > "$d/mpam.bw.max" ||
+			bad=$((bad + 1))
+		i=$((i + 1))
+	done
+	used=$(($(partids_used) - used0))
+	ids=$(cat "$K"/q*/p*/mpam.partition | awk '/^partid/ { print $2 }' | sort -u)
+	mem=$(msc_index memory)
+	limits=$(for p in $ids; do msc_ctl "$mem" "$p" mbw_max; done | sort -u | wc -l)
+
+	busy_in "$K/q0/m1" 0
+	busy_in "$K/q0/m1" 1
+	sleep 0.5
+	one=$(count_for 2 "$K/q0/m1")
+	stop_busy
+	busy_in "$K/q0/m1" 0
+	busy_in "$K/q1/m2" 1
+	sleep 0.5
+	two=$(count_for 2 "$K/q0/m1" "$K/q1/m2")
+	stop_busy
+	ktap_print_msg "302 cgroups in 4 shares: $used PARTIDs ($(echo $ids)), $limits limits"
+	ktap_print_msg "$cls bytes in 2 s: one member $one, two members $two"
+	if [ "$bad" = 0 ] && [ "$used" = 4 ] && [ "$(echo "$ids" | wc -l)" = 3 ] &&
+	   [ "$limits" = 3 ] && [ "$one" -gt 0 ] && [ $((two * 100)) -le $((one * 105)) ]; then
+		feature cgroup mem:bw.max-shared-by-class yes
+		msg="$PROFILE: 302 cgroups in 4 shares use 4 PARTIDs;"
+		ktap_test_pass "$msg two members $((two * 100 / one))% of one's bytes"
+	else
+		feature cgroup mem:bw.max-shared-by-class no
+		msg="$PROFILE: shares: $bad failed writes, $used PARTIDs, $limits limits,"
+		ktap_test_fail "$msg $one -> $two bytes"
+	fi
+	for m in q0/m1 q1/m2; do echo "$cls off" > "$K/$m/mpam.counters"; done
+	rmdir "$K"/q*/* "$K"/q* "$K"
+fi
 
 ktap_finished
