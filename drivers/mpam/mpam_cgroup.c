@@ -183,21 +183,21 @@ static int mpam_cgroup_apply(struct mpam_cg_class *cls, unsigned int comp,
 	struct mpam_config mc = { };
 
 	lockdep_assert_cpus_held();
-	if (cls->ctrls & BIT(MPAM_CG_PORTION)) {
+	if (mpam_cg_class_has(cls, MPAM_CG_PORTION)) {
 		bitmap_to_arr32(mc.cpbm_words, cfg->portion, cls->portions);
 		mpam_set_feature(mpam_feat_cpor_part, &mc);
 	}
-	if (cls->ctrls & BIT(MPAM_CG_CMAX)) {
+	if (mpam_cg_class_has(cls, MPAM_CG_CMAX)) {
 		mc.cmax = mpam_pct_to_limit(cfg->pct[MPAM_CG_CMAX],
 					    props->cmax_wd);
 		mpam_set_feature(mpam_feat_cmax_cmax, &mc);
 	}
-	if (cls->ctrls & BIT(MPAM_CG_BW_MAX)) {
+	if (mpam_cg_class_has(cls, MPAM_CG_BW_MAX)) {
 		mc.mbw_max = mpam_pct_to_limit(cfg->pct[MPAM_CG_BW_MAX],
 					       props->bwa_wd);
 		mpam_set_feature(mpam_feat_mbw_max, &mc);
 	}
-	if (cls->ctrls & BIT(MPAM_CG_BW_MIN)) {
+	if (mpam_cg_class_has(cls, MPAM_CG_BW_MIN)) {
 		mc.mbw_min = mpam_pct_to_min(cfg->pct[MPAM_CG_BW_MIN],
 					     props->bwa_wd);
 		mpam_set_feature(mpam_feat_mbw_min, &mc);
@@ -205,9 +205,9 @@ static int mpam_cgroup_apply(struct mpam_cg_class *cls, unsigned int comp,
 	return mpam_apply_config(mcc->comps[comp], partid, &mc);
 }
 
-static int mpam_cgroup_read_mon(struct mpam_cg_class *cls, unsigned int comp,
-				enum mpam_cg_mon mon, u16 partid, u8 pmg,
-				bool match_pmg, u64 *val)
+static int mpam_cgroup_read_occupancy(struct mpam_cg_class *cls,
+				      unsigned int comp, u16 partid, u8 pmg,
+				      bool match_pmg, u64 *val)
 {
 	struct mpam_cgroup_class *mcc = to_mcc(cls);
 	struct mon_cfg cfg = {
@@ -217,13 +217,10 @@ static int mpam_cgroup_read_mon(struct mpam_cg_class *cls, unsigned int comp,
 	};
 	int hw, err;
 
-	if (mon != MPAM_CG_MON_OCCUPANCY)
-		return -EOPNOTSUPP;
-
 	/* Occupancy is a level, not a count: borrow a monitor to look. */
 	hw = mpam_alloc_csu_mon(mcc->class);
 	if (hw < 0)
-		return hw == -ENOSPC ? -EBUSY : hw;
+		return hw;
 	cfg.mon = hw;
 	err = mpam_msmon_read(mcc->comps[comp], &cfg, mpam_feat_msmon_csu, val);
 	mpam_free_csu_mon(mcc->class, hw);
@@ -243,7 +240,7 @@ static int mpam_cgroup_bind_counter(struct mpam_cg_class *cls,
 	if (hw < 0) {
 		hw = mpam_alloc_mbwu_mon(mcc->class);
 		if (hw < 0)
-			return hw == -ENOSPC ? -ENOSPC : hw;
+			return hw;
 	}
 	*cfg = (struct mon_cfg) {
 		.mon = hw,
@@ -315,7 +312,7 @@ static void mpam_cgroup_release(void)
 
 static const struct mpam_cg_ops mpam_cgroup_ops = {
 	.apply = mpam_cgroup_apply,
-	.read_mon = mpam_cgroup_read_mon,
+	.read_occupancy = mpam_cgroup_read_occupancy,
 	.bind_counter = mpam_cgroup_bind_counter,
 	.unbind_counter = mpam_cgroup_unbind_counter,
 	.read_counter = mpam_cgroup_read_counter,
@@ -502,8 +499,7 @@ void mpam_cgroup_teardown(void)
 	if (!mpam_cgroup_provider.ops)
 		return;
 	/* Only the driver's disable path, after an error, comes here. */
-	mpam_cgroup_provider.failed = true;
-	mpam_cgroup_unregister(&mpam_cgroup_provider);
+	mpam_cgroup_unregister(&mpam_cgroup_provider, true);
 	mpam_cgroup_free_classes();
 	mpam_cgroup_provider.ops = NULL;
 }

@@ -7,6 +7,7 @@
 #ifndef _LINUX_CGROUP_MPAM_H
 #define _LINUX_CGROUP_MPAM_H
 
+#include <linux/bits.h>
 #include <linux/errno.h>
 #include <linux/list.h>
 #include <linux/types.h>
@@ -48,10 +49,11 @@ enum mpam_cg_mon {
  *		that no more than one overflow goes unseen; 0: never
  * @nr_comps:	number of components
  * @comp_ids:	the firmware's ID of each component
- * @priv:	the provider's
+ * @node:	links the class into &mpam_cg_provider.classes
  *
- * Everything but the fields below @priv is filled in by the provider and
- * must not change while the class is registered.
+ * The provider fills in the public fields, which must not change while
+ * the class is registered.  A provider embeds the class in a structure
+ * of its own to keep what it needs per class.
  */
 struct mpam_cg_class {
 	const char *name;
@@ -63,14 +65,20 @@ struct mpam_cg_class {
 	unsigned int poll_ms;
 	unsigned int nr_comps;
 	const u32 *comp_ids;
-	void *priv;
+	struct list_head node;
 
-	/* private to the core */
+	/* private: set by mpam_cgroup_register() */
 	unsigned int index;
 	unsigned int comp_base;		/* its first component over all classes */
 	unsigned int ctr_base;		/* its first counter over all classes */
-	struct list_head node;
 };
+
+/* Does @cls have control @ctrl? */
+static inline bool mpam_cg_class_has(const struct mpam_cg_class *cls,
+				     enum mpam_cg_ctrl ctrl)
+{
+	return cls->ctrls & BIT(ctrl);
+}
 
 /**
  * struct mpam_cg_config - the effective settings of one partition on one
@@ -89,10 +97,10 @@ struct mpam_cg_config {
  * @apply:	program @cfg for @partid on component @comp of @cls.  Called
  *		with cpus_read_lock() held, may sleep.  Only the controls of
  *		@cls->ctrls are meaningful.
- * @read_mon:	read monitor @mon of @partid (and @pmg if @match_pmg) on
- *		component @comp; -EBUSY when no hardware monitor can be had.
- *		Only called for MPAM_CG_MON_OCCUPANCY.  Called with
- *		cpus_read_lock() held, may sleep.
+ * @read_occupancy: read the cache occupancy of @partid (and @pmg if
+ *		@match_pmg) on component @comp; -ENOSPC when no hardware
+ *		monitor can be had.  Called with cpus_read_lock() held, may
+ *		sleep.
  * @bind_counter: make byte counter @ctr (below @cls->mons[MPAM_CG_MON_BYTES])
  *		of component @comp count the traffic of @partid (and @pmg if
  *		@match_pmg) from zero, whatever it counted before; -ENOSPC
@@ -102,7 +110,8 @@ struct mpam_cg_config {
  * @unbind_counter: stop using counter @ctr of component @comp.  Same
  *		context.
  * @read_counter: read bound counter @ctr of component @comp: the bytes
- *		since it was bound.  Same context.
+ *		since it was bound; -EAGAIN when the hardware has no value
+ *		ready.  Same context.
  * @set_label:	store @partid/@pmg as the label @tsk runs with from its
  *		next context switch.  Called from any context; must not sleep.
  * @sync_cpu:	make the current task of this CPU run with its label now.
@@ -117,9 +126,8 @@ struct mpam_cg_config {
 struct mpam_cg_ops {
 	int (*apply)(struct mpam_cg_class *cls, unsigned int comp, u16 partid,
 		     const struct mpam_cg_config *cfg);
-	int (*read_mon)(struct mpam_cg_class *cls, unsigned int comp,
-			enum mpam_cg_mon mon, u16 partid, u8 pmg,
-			bool match_pmg, u64 *val);
+	int (*read_occupancy)(struct mpam_cg_class *cls, unsigned int comp,
+			      u16 partid, u8 pmg, bool match_pmg, u64 *val);
 	int (*bind_counter)(struct mpam_cg_class *cls, unsigned int comp,
 			    unsigned int ctr, u16 partid, u8 pmg, bool match_pmg);
 	void (*unbind_counter)(struct mpam_cg_class *cls, unsigned int comp,
@@ -138,27 +146,25 @@ struct mpam_cg_ops {
  * @nr_pmgs:	number of PMGs per PARTID
  * @ops:	operations
  * @classes:	list of struct mpam_cg_class, linked by ->node
- * @failed:	set before unregistering when the hardware failed: the
- *		files then fail with ENODEV and count an error event
  */
 struct mpam_cg_provider {
 	u16 nr_partids;
 	u16 nr_pmgs;
 	const struct mpam_cg_ops *ops;
 	struct list_head classes;
-	bool failed;
 };
 
 #ifdef CONFIG_CGROUP_MPAM
 int mpam_cgroup_register(struct mpam_cg_provider *prov);
-void mpam_cgroup_unregister(struct mpam_cg_provider *prov);
+void mpam_cgroup_unregister(struct mpam_cg_provider *prov, bool failed);
 #else
 static inline int mpam_cgroup_register(struct mpam_cg_provider *prov)
 {
 	return -ENODEV;
 }
 
-static inline void mpam_cgroup_unregister(struct mpam_cg_provider *prov) { }
+static inline void mpam_cgroup_unregister(struct mpam_cg_provider *prov,
+					  bool failed) { }
 #endif
 
 #endif /* _LINUX_CGROUP_MPAM_H */

@@ -263,11 +263,11 @@ static u8 mpam_pct_lowest(int ctrl)
 	return ctrl == MPAM_CG_BW_MIN ? 0 : 1;
 }
 
+/* mpam_cg_class_has(), for the core's controls too. */
 static bool mpam_class_has(struct mpam_cg_class *cls, int ctrl)
 {
-	if (ctrl == MPAM_CG_EXCLUSIVE)
-		ctrl = MPAM_CG_PORTION;
-	return cls->ctrls & BIT(ctrl);
+	return mpam_cg_class_has(cls, ctrl == MPAM_CG_EXCLUSIVE ?
+				 MPAM_CG_PORTION : ctrl);
 }
 
 static void mpam_cg_config_init(struct mpam_cg_class *cls,
@@ -2129,7 +2129,7 @@ static void mpam_cg_put_ctrs(struct mpam_cg *cg)
 	cg->ctr_key = 0;
 }
 
-/* Read the bytes @cg's counter of @comp has seen; -EBUSY if it has none. */
+/* Read the bytes @cg's counter of @comp has seen; -ENOSPC if it has none. */
 static int mpam_cg_read_ctr(struct mpam_cg *cg, struct mpam_cg_class *cls,
 			    unsigned int comp, u64 *val)
 {
@@ -2137,7 +2137,7 @@ static int mpam_cg_read_ctr(struct mpam_cg *cg, struct mpam_cg_class *cls,
 					     NULL;
 
 	if (!ctr || ctr->idx < 0 || !ctr->bound)
-		return -EBUSY;
+		return -ENOSPC;
 	return mpam_cg_prov->ops->read_counter(cls, comp, ctr->idx, val);
 }
 
@@ -2405,7 +2405,7 @@ static bool mpam_cg_counted(struct mpam_cg *d, struct mpam_cg *top)
 
 /*
  * Add the monitor @mon of component @comp over every monitoring identity
- * of @cg's subtree to *@sum.  Returns -EBUSY if some identity has no
+ * of @cg's subtree to *@sum.  Returns -ENOSPC if some identity has no
  * hardware monitor, or another error of the provider.
  */
 static int mpam_cg_read_mon(struct mpam_cg *cg, struct mpam_cg_class *cls,
@@ -2440,8 +2440,8 @@ static int mpam_cg_read_mon(struct mpam_cg *cg, struct mpam_cg_class *cls,
 		if (mon == MPAM_CG_MON_BYTES)
 			err = mpam_cg_read_ctr(d, cls, comp, &val);
 		else
-			err = ops->read_mon(cls, comp, mon, d->partid, d->pmg,
-					    !whole, &val);
+			err = ops->read_occupancy(cls, comp, d->partid, d->pmg,
+						  !whole, &val);
 		rcu_read_lock();
 		css_put(&d->css);
 		if (err)
@@ -2484,7 +2484,7 @@ static int mpam_stat_show(struct seq_file *sf, void *v)
 					continue;
 				}
 				err = mpam_cg_read_mon(cg, cls, i, mon, &val);
-				if (err == -EBUSY) {
+				if (err == -ENOSPC) {
 					mpam_cg_event(cg, MPAM_CG_EV_NO_MONITOR);
 					seq_puts(sf, "unassigned");
 					err = 0;
@@ -2893,7 +2893,7 @@ int mpam_cgroup_register(struct mpam_cg_provider *prov)
 	int err = 0;
 
 	if (!prov->nr_partids || !prov->nr_pmgs || prov->nr_pmgs > 256 ||
-	    !prov->ops || !prov->ops->apply || !prov->ops->read_mon ||
+	    !prov->ops || !prov->ops->apply || !prov->ops->read_occupancy ||
 	    !prov->ops->set_label || !prov->ops->sync_cpu)
 		return -EINVAL;
 	list_for_each_entry(cls, &prov->classes, node) {
@@ -2967,12 +2967,14 @@ out:
 /**
  * mpam_cgroup_unregister() - take the hardware away from the controller
  * @prov: the provider that registered
+ * @failed: the hardware failed: the files then fail with ENODEV and count
+ *	an error event, until a provider registers again
  *
  * Every setting is dropped, every PARTID freed and every task labelled
  * with the default partition again.  The hardware itself is the
  * provider's to reset.
  */
-void mpam_cgroup_unregister(struct mpam_cg_provider *prov)
+void mpam_cgroup_unregister(struct mpam_cg_provider *prov, bool failed)
 {
 	struct cgroup_subsys_state *pos;
 	struct mpam_cg *root = mpam_cg_root();
@@ -3039,7 +3041,7 @@ void mpam_cgroup_unregister(struct mpam_cg_provider *prov)
 	mpam_cg_ctr_owner = NULL;
 	mpam_cg_nr_ctrs_used = 0;
 	mpam_cg_prov = NULL;
-	mpam_cg_failed = prov->failed;
+	mpam_cg_failed = failed;
 	mpam_cg_set_budgets(0, 0);
 	pr_info("provider gone: every cgroup back in the default partition\n");
 out:

@@ -95,9 +95,8 @@ static int fake_apply(struct mpam_cg_class *cls, unsigned int comp,
 }
 
 /* A monitor reads as a number that says whose it is. */
-static int fake_read_mon(struct mpam_cg_class *cls, unsigned int comp,
-			 enum mpam_cg_mon mon, u16 partid, u8 pmg,
-			 bool match_pmg, u64 *val)
+static int fake_read_occupancy(struct mpam_cg_class *cls, unsigned int comp,
+			       u16 partid, u8 pmg, bool match_pmg, u64 *val)
 {
 	*val = 1000 * partid + (match_pmg ? 10 * (pmg + 1) : 0);
 	return 0;
@@ -196,7 +195,7 @@ static void fake_release(void)
 
 static const struct mpam_cg_ops fake_ops = {
 	.apply = fake_apply,
-	.read_mon = fake_read_mon,
+	.read_occupancy = fake_read_occupancy,
 	.bind_counter = fake_bind_counter,
 	.unbind_counter = fake_unbind_counter,
 	.read_counter = fake_read_counter,
@@ -282,7 +281,7 @@ static void mpam_test_exit(struct kunit *test)
 		mpam_cg_free_lines(&t->root);
 		mpam_cg_free_eff(&t->root);
 	}
-	mpam_cgroup_unregister(&fake_prov);
+	mpam_cgroup_unregister(&fake_prov, false);
 }
 
 /* Write @line to setting @ctrl of @cg, as a write() to the file would. */
@@ -781,7 +780,7 @@ static void mpam_test_ownership(struct kunit *test)
 	/* Unregistering an active controller releases the hardware too. */
 	KUNIT_ASSERT_EQ(test, write_line(&t->a, MPAM_CG_PORTION, "l3 0f"), 0);
 	KUNIT_EXPECT_EQ(test, fake_owned, 1);
-	mpam_cgroup_unregister(&fake_prov);
+	mpam_cgroup_unregister(&fake_prov, false);
 	KUNIT_EXPECT_EQ(test, fake_owned, 0);
 }
 
@@ -960,7 +959,7 @@ static void ctr_exit(struct kunit *test)
 		mpam_cg_free_lines(&e->root);
 		mpam_cg_free_eff(&e->root);
 	}
-	mpam_cgroup_unregister(&topo_prov);
+	mpam_cgroup_unregister(&topo_prov, false);
 }
 
 static int write_ctrs(struct mpam_cg *cg, const char *line)
@@ -1027,7 +1026,7 @@ static void mpam_test_ctr_assign(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, write_ctrs(&e->cg[n], line), -ENOSPC);
 	KUNIT_EXPECT_EQ(test, atomic64_read(&e->cg[n].events_local[MPAM_CG_EV_NO_MONITOR]), 1);
 	KUNIT_EXPECT_LT(test, ctr_idx(&e->cg[n], cls, 0), 0);
-	KUNIT_EXPECT_EQ(test, read_bytes(&e->cg[n], cls, 0, &v), -EBUSY);
+	KUNIT_EXPECT_EQ(test, read_bytes(&e->cg[n], cls, 0, &v), -ENOSPC);
 
 	/* Releasing one leaves the other counting, untouched. */
 	idx = ctr_idx(&e->cg[1], cls, 0);
@@ -1035,7 +1034,7 @@ static void mpam_test_ctr_assign(struct kunit *test)
 	snprintf(line, sizeof(line), "%s off", cls->name);
 	KUNIT_ASSERT_EQ(test, write_ctrs(&e->cg[0], line), 0);
 	KUNIT_EXPECT_LT(test, ctr_idx(&e->cg[0], cls, 0), 0);
-	KUNIT_EXPECT_EQ(test, read_bytes(&e->cg[0], cls, 0, &v), -EBUSY);
+	KUNIT_EXPECT_EQ(test, read_bytes(&e->cg[0], cls, 0, &v), -ENOSPC);
 	KUNIT_EXPECT_EQ(test, fake_ctr_of(cls, 0, idx)->binds, 1);
 	KUNIT_EXPECT_EQ(test, read_bytes(&e->cg[1], cls, 0, &v), 0);
 	KUNIT_EXPECT_EQ(test, v, 4242);
@@ -1144,7 +1143,7 @@ static void mpam_test_ctr_identity(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, child.own_pmg);
 	/* The partition is read whole: one counter is enough. */
 	KUNIT_EXPECT_EQ(test, read_bytes(&e->cg[0], cls, 0, &v), 0);
-	KUNIT_EXPECT_EQ(test, read_bytes(&child, cls, 0, &v), -EBUSY);
+	KUNIT_EXPECT_EQ(test, read_bytes(&child, cls, 0, &v), -ENOSPC);
 
 	/* Back to the default partition: its PMG there again. */
 	KUNIT_ASSERT_EQ(test, write_line(&e->cg[0], MPAM_CG_BW_MAX,
@@ -1156,7 +1155,7 @@ static void mpam_test_ctr_identity(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, c->match_pmg);
 	KUNIT_EXPECT_EQ(test, c->pmg, e->cg[0].pmg);
 	/* Now the child is an identity of cg0's subtree without a counter. */
-	KUNIT_EXPECT_EQ(test, read_bytes(&e->cg[0], cls, 0, &v), -EBUSY);
+	KUNIT_EXPECT_EQ(test, read_bytes(&e->cg[0], cls, 0, &v), -ENOSPC);
 	KUNIT_ASSERT_EQ(test, write_ctrs(&child, line), 0);
 	fake_ctr_of(cls, 0, ctr_idx(&child, cls, 0))->bytes = 5;
 	c->bytes = 10;
