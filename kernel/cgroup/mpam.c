@@ -401,11 +401,10 @@ static bool mpam_cg_can_show(struct mpam_cg *cg, int *err)
 static struct misc_cg *mpam_cg_get_misc(struct mpam_cg *cg)
 {
 #ifdef CONFIG_CGROUP_MISC
-	if (cg->css.cgroup)
-		return css_misc(cgroup_get_e_css(cg->css.cgroup,
-						 &misc_cgrp_subsys));
+	return css_misc(cgroup_get_e_css(cg->css.cgroup, &misc_cgrp_subsys));
+#else
+	return NULL;
 #endif
-	return NULL;	/* a KUnit cgroup, or no misc controller */
 }
 
 static int mpam_misc_charge(enum misc_res_type type, struct misc_cg *misc)
@@ -1154,9 +1153,6 @@ static void mpam_cg_label_tasks(struct mpam_cg *cg)
 	struct css_task_iter it;
 	struct task_struct *task;
 
-	/* The cgroups the KUnit tests make up have no tasks. */
-	if (IS_ENABLED(CONFIG_CGROUP_MPAM_KUNIT_TEST) && !cg->css.cgroup)
-		return;
 	css_task_iter_start(&cg->css, 0, &it);
 	while ((task = css_task_iter_next(&it)))
 		mpam_cg_label_task(task, cg);

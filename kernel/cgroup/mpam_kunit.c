@@ -216,9 +216,18 @@ struct fake_tree {
 	struct mpam_cg root, a, b, c, d, e;
 };
 
+/*
+ * The cgroup of every made-up css: no task is ever in it, and its misc
+ * css is the root's.
+ */
+static struct cgroup fake_cgroup = {
+	.cset_links = LIST_HEAD_INIT(fake_cgroup.cset_links),
+};
+
 static void fake_cg_init(struct mpam_cg *cg, struct mpam_cg *parent)
 {
 	mpam_cg_init(cg);
+	cg->css.cgroup = &fake_cgroup;
 	INIT_LIST_HEAD(&cg->css.children);
 	INIT_LIST_HEAD(&cg->css.sibling);
 	cg->css.flags = CSS_NO_REF | CSS_ONLINE;
