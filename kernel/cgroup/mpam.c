@@ -111,6 +111,7 @@ struct mpam_cg {
 
 	/* By class index; NULL until a line of that class is written. */
 	struct mpam_cg_lines **lines;
+	unsigned int nr_lines;
 	/*
 	 * Controls set over all lines: the cgroup owns a partition while
 	 * this is not 0 (the root always owns the default partition).
@@ -135,7 +136,7 @@ struct mpam_cg {
 	struct list_head owner_node;
 	/* Its portions before the claims of others are taken out. */
 	struct mpam_cg_config *nest;
-	/* On mpam_cg_claimers while it has an exclusive line. */
+	/* On mpam_cg_hw->claimers while it has an exclusive line. */
 	struct list_head claim_node;
 	/*
 	 * mpam.share: the name of the shared partition it is a member of
@@ -163,7 +164,7 @@ struct mpam_cg {
 	 */
 	struct mpam_cg_ctr *ctrs;
 	u32 ctr_key;
-	/* On mpam_cg_rebinds: ctr_key changed, the counters not yet. */
+	/* On mpam_cg_hw->rebinds: ctr_key changed, the counters not yet. */
 	bool rebind_pending;
 	struct list_head rebind_node;
 
@@ -185,10 +186,42 @@ struct mpam_cg {
 #define MPAM_CG_LABEL_PARTID(l)		((u16)((l) >> 16))
 #define MPAM_CG_LABEL_PMG(l)		((u8)(l))
 
-static DEFINE_MUTEX(mpam_cg_mutex);
-static struct mpam_cg_provider *mpam_cg_prov;
 /*
- * mpam_cg_prov->ops for the fork path, which does not take the mutex; set
+ * What the core keeps of the registered provider: mpam_cgroup_register()
+ * allocates it, mpam_cgroup_unregister() frees it.
+ */
+struct mpam_cg_hw {
+	struct mpam_cg_provider *prov;
+	const struct mpam_cg_ops *ops;
+	unsigned int nr_classes;
+	/* Components over all classes: the size of an effective-settings array. */
+	unsigned int nr_comps;
+	/* The widest portion bitmap of any class. */
+	unsigned int max_portions;
+	/* Partitions owned by cgroups below the root. */
+	unsigned int nr_parts;
+	struct ida partids;
+	/* Per PARTID, a bitmap of the PMGs in use. */
+	unsigned long *pmgs;
+	/*
+	 * The cgroup each byte counter is assigned to, by cls->ctr_base +
+	 * comp * cls->mons[MPAM_CG_MON_BYTES] + counter; and how many are.
+	 */
+	struct mpam_cg **ctr_owner;
+	unsigned int nr_ctrs;
+	unsigned int nr_ctrs_used;
+	/* Reads assigned counters often enough to see each overflow. */
+	unsigned int poll_ms;
+	/* Cgroups whose identity changed, their counters not yet. */
+	struct list_head rebinds;
+	/* Cgroups with an exclusive line, as of the last recompute from the root. */
+	struct list_head claimers;
+};
+
+static DEFINE_MUTEX(mpam_cg_mutex);
+static struct mpam_cg_hw *mpam_cg_hw;
+/*
+ * mpam_cg_hw->ops for the fork path, which does not take the mutex; set
  * once the controller is active.
  */
 static const struct mpam_cg_ops *mpam_cg_fork_ops;
@@ -199,33 +232,14 @@ static const struct mpam_cg_ops *mpam_cg_fork_ops;
 static bool mpam_cg_active;
 /* The last provider went away because its hardware failed. */
 static bool mpam_cg_failed;
-/* Partitions owned by cgroups below the root. */
-static unsigned int mpam_cg_nr_parts;
 static int mpam_cg_activate(void);
 static void mpam_cg_maybe_deactivate(void);
-static unsigned int mpam_cg_nr_classes;
-/* Components over all classes: the size of an effective-settings array. */
-static unsigned int mpam_cg_nr_comps;
-/* The widest portion bitmap of any class. */
-static unsigned int mpam_cg_max_portions;
-static DEFINE_IDA(mpam_cg_partids);
-/* Per PARTID, a bitmap of the PMGs in use. */
-static unsigned long *mpam_cg_pmgs;
 /* CPUs to interrupt once the labels of a change are stored. */
 static struct cpumask mpam_cg_ipi_mask;
-/*
- * The cgroup each byte counter is assigned to, by cls->ctr_base +
- * comp * cls->mons[MPAM_CG_MON_BYTES] + counter; and how many are.
- */
-static struct mpam_cg **mpam_cg_ctr_owner;
-static unsigned int mpam_cg_nr_ctrs_used;
-/* Reads assigned counters often enough to see each overflow. */
-static unsigned int mpam_cg_poll_ms;
 static void mpam_cg_poll(struct work_struct *work);
 static DECLARE_DELAYED_WORK(mpam_cg_poll_work, mpam_cg_poll);
 static void mpam_cg_rebind(struct mpam_cg *cg);
 static void mpam_cg_apply_rebinds(void);
-static LIST_HEAD(mpam_cg_rebinds);
 
 static inline struct mpam_cg *css_mpam(struct cgroup_subsys_state *css)
 {
@@ -243,7 +257,7 @@ static bool mpam_cg_is_root(struct mpam_cg *cg)
 }
 
 #define for_each_mpam_class(cls) \
-	list_for_each_entry(cls, &mpam_cg_prov->classes, node)
+	list_for_each_entry(cls, &mpam_cg_hw->prov->classes, node)
 
 /* --- values ------------------------------------------------------------- */
 
@@ -337,10 +351,9 @@ static void mpam_cg_free_lines(struct mpam_cg *cg)
 {
 	unsigned int i;
 
-	if (cg->lines) {
-		for (i = 0; i < mpam_cg_nr_classes; i++)
-			kfree(cg->lines[i]);
-	}
+	/* nr_lines, not the provider's classes: it may be gone. */
+	for (i = 0; cg->lines && i < cg->nr_lines; i++)
+		kfree(cg->lines[i]);
 	kfree(cg->lines);
 	cg->lines = NULL;
 	cg->nr_set = 0;
@@ -380,7 +393,7 @@ static int mpam_cg_gone(struct mpam_cg *cg)
 static bool mpam_cg_can_show(struct mpam_cg *cg, int *err)
 {
 	*err = 0;
-	if (mpam_cg_prov)
+	if (mpam_cg_hw)
 		return true;
 	if (mpam_cg_failed)
 		*err = mpam_cg_gone(cg);
@@ -463,8 +476,8 @@ static int mpam_cg_alloc_partid(struct mpam_cg *cg)
 		put_misc_cg(misc);
 		return err;
 	}
-	partid = ida_alloc_range(&mpam_cg_partids, 1,
-				 mpam_cg_prov->nr_partids - 1, GFP_KERNEL);
+	partid = ida_alloc_range(&mpam_cg_hw->partids, 1,
+				 mpam_cg_hw->prov->nr_partids - 1, GFP_KERNEL);
 	if (partid < 0) {
 		mpam_misc_uncharge(MISC_CG_RES_MPAM_PARTID, misc);
 		put_misc_cg(misc);
@@ -483,7 +496,7 @@ static void mpam_cg_uncharge_partid(struct mpam_cg *cg)
 
 static void mpam_cg_release_partid(struct mpam_cg *cg, u16 partid)
 {
-	ida_free(&mpam_cg_partids, partid);
+	ida_free(&mpam_cg_hw->partids, partid);
 	mpam_cg_uncharge_partid(cg);
 }
 
@@ -507,11 +520,11 @@ static struct mpam_cg_config *mpam_eff_alloc(void)
 	unsigned long *bits;
 	unsigned int i, n = 0;
 
-	eff = kzalloc(mpam_cg_nr_comps * sizeof(*eff) +
+	eff = kzalloc(mpam_cg_hw->nr_comps * sizeof(*eff) +
 		      mpam_eff_bits_longs() * sizeof(unsigned long), GFP_KERNEL);
 	if (!eff)
 		return NULL;
-	bits = (unsigned long *)&eff[mpam_cg_nr_comps];
+	bits = (unsigned long *)&eff[mpam_cg_hw->nr_comps];
 	for_each_mpam_class(cls) {
 		for (i = 0; i < cls->nr_comps; i++, n++) {
 			eff[n].portion = bits;
@@ -542,7 +555,7 @@ static int mpam_cg_alloc_eff(struct mpam_cg *cg)
 	cg->eff = mpam_eff_alloc();
 	cg->next = mpam_eff_alloc();
 	cg->nest = mpam_eff_alloc();
-	cg->share = kcalloc(mpam_cg_nr_comps, sizeof(*cg->share), GFP_KERNEL);
+	cg->share = kcalloc(mpam_cg_hw->nr_comps, sizeof(*cg->share), GFP_KERNEL);
 	if (cg->eff && cg->next && cg->nest && cg->share)
 		return 0;
 	mpam_cg_free_eff(cg);
@@ -809,10 +822,7 @@ static u32 mpam_divide_min(struct mpam_cg *x, struct mpam_cg_class *cls,
 	return budget - given;
 }
 
-/* --- exclusive portions ---- */
-
-/* Cgroups with an exclusive line, as of the last recompute from the root. */
-static LIST_HEAD(mpam_cg_claimers);
+/* --- exclusive portions ------------------------------------------------ */
 
 static bool mpam_cg_claims(struct mpam_cg *cg)
 {
@@ -882,7 +892,7 @@ static bool mpam_cg_claims_agree(struct mpam_cg *a, struct mpam_cg *b)
 
 /*
  * Check that the claims of the owners below @root agree, then collect
- * those owners on mpam_cg_claimers.  Returns -EINVAL, and leaves the list
+ * those owners on mpam_cg_hw->claimers.  Returns -EINVAL, and leaves the list
  * as it was, if they do not.
  */
 static int mpam_cg_collect_claims(struct mpam_cg *root)
@@ -899,11 +909,11 @@ static int mpam_cg_collect_claims(struct mpam_cg *root)
 				return -EINVAL;
 		}
 	}
-	list_for_each_entry_safe(pos, tmp, &mpam_cg_claimers, claim_node)
+	list_for_each_entry_safe(pos, tmp, &mpam_cg_hw->claimers, claim_node)
 		list_del_init(&pos->claim_node);
 	for (pos = root; pos; pos = mpam_cg_next_owner(pos, root)) {
 		if (pos != root && mpam_cg_claims(pos))
-			list_add_tail(&pos->claim_node, &mpam_cg_claimers);
+			list_add_tail(&pos->claim_node, &mpam_cg_hw->claimers);
 	}
 	return 0;
 }
@@ -915,7 +925,7 @@ static void mpam_cg_exclude(struct mpam_cg *x, struct mpam_cg_class *cls,
 	const unsigned long *claim;
 	struct mpam_cg *y;
 
-	list_for_each_entry(y, &mpam_cg_claimers, claim_node) {
+	list_for_each_entry(y, &mpam_cg_hw->claimers, claim_node) {
 		claim = mpam_cg_claim(y, cls, comp);
 		if (claim && !mpam_cg_below(x, y))
 			bitmap_andnot(bits, bits, claim, cls->portions);
@@ -1098,7 +1108,7 @@ static int mpam_cg_program(struct mpam_cg *top)
 					if (mpam_config_equal(cls, next, eff) ||
 					    (!pass && !mpam_config_tighter(cls, next, eff)))
 						continue;
-					err = mpam_cg_prov->ops->apply(cls, i,
+					err = mpam_cg_hw->ops->apply(cls, i,
 								pos->own_id, next);
 					if (err)
 						return err;
@@ -1135,13 +1145,13 @@ static int mpam_cg_update(struct mpam_cg *top, struct mpam_cg *cg)
 
 static unsigned long *mpam_pmg_map(u16 partid)
 {
-	return mpam_cg_pmgs + partid * BITS_TO_LONGS(mpam_cg_prov->nr_pmgs);
+	return mpam_cg_hw->pmgs + partid * BITS_TO_LONGS(mpam_cg_hw->prov->nr_pmgs);
 }
 
 /* Give @task the label of @cg; note its CPU if it is running. */
 static void mpam_cg_label_task(struct task_struct *task, struct mpam_cg *cg)
 {
-	mpam_cg_prov->ops->set_label(task, cg->partid, cg->pmg);
+	mpam_cg_hw->ops->set_label(task, cg->partid, cg->pmg);
 	/* Pairs with the barrier of the context switch. */
 	smp_mb();
 	if (task_curr(task))
@@ -1164,7 +1174,7 @@ static void mpam_cg_sync_cpus(void)
 {
 	if (cpumask_empty(&mpam_cg_ipi_mask))
 		return;
-	on_each_cpu_mask(&mpam_cg_ipi_mask, mpam_cg_prov->ops->sync_cpu,
+	on_each_cpu_mask(&mpam_cg_ipi_mask, mpam_cg_hw->ops->sync_cpu,
 			 NULL, true);
 	cpumask_clear(&mpam_cg_ipi_mask);
 }
@@ -1197,9 +1207,9 @@ static void mpam_cg_settle(struct mpam_cg *cg)
 	cg->partid = partid;
 	map = mpam_pmg_map(partid);
 	/* An owner monitors through PMG 0 unless it took a partition over. */
-	pmg = find_next_zero_bit(map, mpam_cg_prov->nr_pmgs,
+	pmg = find_next_zero_bit(map, mpam_cg_hw->prov->nr_pmgs,
 				 cg->own_partid ? 0 : 1);
-	if (pmg >= mpam_cg_prov->nr_pmgs)
+	if (pmg >= mpam_cg_hw->prov->nr_pmgs)
 		pmg = -1;
 	if (pmg >= 0) {
 		set_bit(pmg, map);
@@ -1265,7 +1275,7 @@ static void mpam_cg_reset_partid(u16 partid)
 	}
 	for_each_mpam_class(cls) {
 		for (i = 0; i < cls->nr_comps; i++, n++)
-			mpam_cg_prov->ops->apply(cls, i, partid, &eff[n]);
+			mpam_cg_hw->ops->apply(cls, i, partid, &eff[n]);
 	}
 	kfree(eff);
 }
@@ -1429,10 +1439,11 @@ static int mpam_line_store(int ctrl, struct mpam_cg_req *req,
 static int mpam_cg_prepare(struct mpam_cg *cg, struct mpam_cg_class *cls)
 {
 	if (!cg->lines) {
-		cg->lines = kcalloc(mpam_cg_nr_classes, sizeof(*cg->lines),
+		cg->lines = kcalloc(mpam_cg_hw->nr_classes, sizeof(*cg->lines),
 				    GFP_KERNEL);
 		if (!cg->lines)
 			return -ENOMEM;
+		cg->nr_lines = mpam_cg_hw->nr_classes;
 	}
 	if (!cg->lines[cls->index]) {
 		cg->lines[cls->index] = mpam_lines_alloc(cls);
@@ -1447,14 +1458,14 @@ static void mpam_cg_take_partid(struct mpam_cg *cg, u16 partid)
 	cg->own_partid = true;
 	cg->own_id = partid;
 	mpam_cg_link_owner(cg);
-	mpam_cg_nr_parts++;
+	mpam_cg_hw->nr_parts++;
 }
 
 static void mpam_cg_drop_partid(struct mpam_cg *cg)
 {
 	cg->own_partid = false;
 	mpam_cg_unlink_owner(cg);
-	mpam_cg_nr_parts--;
+	mpam_cg_hw->nr_parts--;
 }
 
 /* Reset and free the PARTID @cg had, in which no task runs any more. */
@@ -1810,11 +1821,11 @@ static int mpam_cg_write(struct mpam_cg *cg, int ctrl, char *buf)
 
 	cpus_read_lock();
 	mutex_lock(&mpam_cg_mutex);
-	if (!mpam_cg_prov) {
+	if (!mpam_cg_hw) {
 		err = mpam_cg_gone(cg);
 		goto out_unlock;
 	}
-	longs = BITS_TO_LONGS(mpam_cg_max_portions);
+	longs = BITS_TO_LONGS(mpam_cg_hw->max_portions);
 	req.portion = kcalloc(3 * longs, sizeof(unsigned long), GFP_KERNEL);
 	err = -ENOMEM;
 	if (!req.portion)
@@ -1912,7 +1923,7 @@ static int mpam_cg_set_share(struct mpam_cg *cg, char *buf)
 		return -EINVAL;
 	cpus_read_lock();
 	mutex_lock(&mpam_cg_mutex);
-	if (!mpam_cg_prov) {
+	if (!mpam_cg_hw) {
 		err = mpam_cg_gone(cg);
 		goto out;
 	}
@@ -1970,7 +1981,7 @@ static u32 mpam_cg_ctr_key(struct mpam_cg *cg)
 static struct mpam_cg **mpam_ctr_slot(struct mpam_cg_class *cls,
 				      unsigned int comp, unsigned int idx)
 {
-	return &mpam_cg_ctr_owner[cls->ctr_base +
+	return &mpam_cg_hw->ctr_owner[cls->ctr_base +
 				  comp * cls->mons[MPAM_CG_MON_BYTES] + idx];
 }
 
@@ -1982,7 +1993,7 @@ static int mpam_cg_bind(struct mpam_cg *cg, struct mpam_cg_class *cls,
 
 	if (!cg->ctr_key)
 		return 0;
-	err = mpam_cg_prov->ops->bind_counter(cls, comp, ctr->idx, cg->partid,
+	err = mpam_cg_hw->ops->bind_counter(cls, comp, ctr->idx, cg->partid,
 					      cg->pmg, !mpam_cg_whole(cg));
 	ctr->bound = !err;
 	return err;
@@ -1994,7 +2005,7 @@ static void mpam_cg_unbind(struct mpam_cg *cg, struct mpam_cg_class *cls,
 	struct mpam_cg_ctr *ctr = &cg->ctrs[cls->comp_base + comp];
 
 	if (ctr->bound)
-		mpam_cg_prov->ops->unbind_counter(cls, comp, ctr->idx);
+		mpam_cg_hw->ops->unbind_counter(cls, comp, ctr->idx);
 	ctr->bound = false;
 }
 
@@ -2012,7 +2023,7 @@ static void mpam_cg_rebind(struct mpam_cg *cg)
 	cg->ctr_key = key;
 	if (cg->ctrs && !cg->rebind_pending) {
 		cg->rebind_pending = true;
-		list_add_tail(&cg->rebind_node, &mpam_cg_rebinds);
+		list_add_tail(&cg->rebind_node, &mpam_cg_hw->rebinds);
 	}
 }
 
@@ -2050,8 +2061,8 @@ static void mpam_cg_apply_rebinds(void)
 	struct mpam_cg *cg;
 
 	lockdep_assert_held(&mpam_cg_mutex);
-	while (!list_empty(&mpam_cg_rebinds)) {
-		cg = list_first_entry(&mpam_cg_rebinds, struct mpam_cg,
+	while (!list_empty(&mpam_cg_hw->rebinds)) {
+		cg = list_first_entry(&mpam_cg_hw->rebinds, struct mpam_cg,
 				      rebind_node);
 		mpam_cg_cancel_rebind(cg);
 		mpam_cg_rebind_ctrs(cg);
@@ -2070,7 +2081,7 @@ static void mpam_cg_put_ctr(struct mpam_cg *cg, struct mpam_cg_class *cls,
 	mpam_cg_unbind(cg, cls, comp);
 	*mpam_ctr_slot(cls, comp, ctr->idx) = NULL;
 	ctr->idx = -1;
-	mpam_cg_nr_ctrs_used--;
+	mpam_cg_hw->nr_ctrs_used--;
 	mpam_cg_uncharge_ctr(cg);
 }
 
@@ -2104,7 +2115,7 @@ static int mpam_cg_get_ctr(struct mpam_cg *cg, struct mpam_cg_class *cls,
 		return err;
 	}
 	*mpam_ctr_slot(cls, comp, idx) = cg;
-	mpam_cg_nr_ctrs_used++;
+	mpam_cg_hw->nr_ctrs_used++;
 	return 0;
 }
 
@@ -2134,7 +2145,7 @@ static int mpam_cg_read_ctr(struct mpam_cg *cg, struct mpam_cg_class *cls,
 
 	if (!ctr || ctr->idx < 0 || !ctr->bound)
 		return -ENOSPC;
-	return mpam_cg_prov->ops->read_counter(cls, comp, ctr->idx, val);
+	return mpam_cg_hw->ops->read_counter(cls, comp, ctr->idx, val);
 }
 
 /* Read every bound counter, so that the provider sees every overflow. */
@@ -2162,10 +2173,10 @@ static void mpam_cg_poll(struct work_struct *work)
 {
 	cpus_read_lock();
 	mutex_lock(&mpam_cg_mutex);
-	if (mpam_cg_prov && mpam_cg_nr_ctrs_used && mpam_cg_poll_ms) {
+	if (mpam_cg_hw && mpam_cg_hw->nr_ctrs_used && mpam_cg_hw->poll_ms) {
 		mpam_cg_poll_ctrs();
 		schedule_delayed_work(&mpam_cg_poll_work,
-				      msecs_to_jiffies(mpam_cg_poll_ms));
+				      msecs_to_jiffies(mpam_cg_hw->poll_ms));
 	}
 	mutex_unlock(&mpam_cg_mutex);
 	cpus_read_unlock();
@@ -2211,11 +2222,11 @@ static int mpam_cg_assign_ctrs(struct mpam_cg *cg, struct mpam_cg_class *cls,
 	unsigned long *had;
 
 	if (!cg->ctrs) {
-		cg->ctrs = kcalloc(mpam_cg_nr_comps, sizeof(*cg->ctrs),
+		cg->ctrs = kcalloc(mpam_cg_hw->nr_comps, sizeof(*cg->ctrs),
 				   GFP_KERNEL);
 		if (!cg->ctrs)
 			return -ENOMEM;
-		for (i = 0; i < mpam_cg_nr_comps; i++)
+		for (i = 0; i < mpam_cg_hw->nr_comps; i++)
 			cg->ctrs[i].idx = -1;
 	}
 	had = bitmap_zalloc(cls->nr_comps, GFP_KERNEL);
@@ -2242,9 +2253,9 @@ static int mpam_cg_assign_ctrs(struct mpam_cg *cg, struct mpam_cg_class *cls,
 			if (!test_bit(i, had))
 				mpam_cg_put_ctr(cg, cls, i);
 		}
-	} else if (mpam_cg_nr_ctrs_used && mpam_cg_poll_ms) {
+	} else if (mpam_cg_hw->nr_ctrs_used && mpam_cg_hw->poll_ms) {
 		schedule_delayed_work(&mpam_cg_poll_work,
-				      msecs_to_jiffies(mpam_cg_poll_ms));
+				      msecs_to_jiffies(mpam_cg_hw->poll_ms));
 	}
 out:
 	bitmap_free(had);
@@ -2260,7 +2271,7 @@ static int mpam_cg_counters_write(struct mpam_cg *cg, char *buf)
 
 	cpus_read_lock();
 	mutex_lock(&mpam_cg_mutex);
-	if (!mpam_cg_prov) {
+	if (!mpam_cg_hw) {
 		err = mpam_cg_gone(cg);
 		goto out;
 	}
@@ -2407,7 +2418,7 @@ static bool mpam_cg_counted(struct mpam_cg *d, struct mpam_cg *top)
 static int mpam_cg_read_mon(struct mpam_cg *cg, struct mpam_cg_class *cls,
 			    unsigned int comp, enum mpam_cg_mon mon, u64 *sum)
 {
-	const struct mpam_cg_ops *ops = mpam_cg_prov->ops;
+	const struct mpam_cg_ops *ops = mpam_cg_hw->ops;
 	struct cgroup_subsys_state *pos;
 	int err = 0;
 	u64 val;
@@ -2530,10 +2541,10 @@ static int mpam_capacity_show(struct seq_file *sf, void *v)
 	if (!mpam_cg_can_show(css_mpam(seq_css(sf)), &err))
 		goto out;
 	used = 1;
-	for (i = 1; i < mpam_cg_prov->nr_partids; i++)
+	for (i = 1; i < mpam_cg_hw->prov->nr_partids; i++)
 		used += test_bit(0, mpam_pmg_map(i));
 	seq_printf(sf, "ids partids=%u pmgs=%u partids_used=%u\n",
-		   mpam_cg_prov->nr_partids, mpam_cg_prov->nr_pmgs, used);
+		   mpam_cg_hw->prov->nr_partids, mpam_cg_hw->prov->nr_pmgs, used);
 	for_each_mpam_class(cls) {
 		for (i = 0; i < cls->nr_comps; i++) {
 			seq_printf(sf, "%s:%u", cls->name, cls->comp_ids[i]);
@@ -2700,7 +2711,7 @@ static void mpam_css_offline(struct cgroup_subsys_state *css)
 	cpus_read_lock();
 	mutex_lock(&mpam_cg_mutex);
 	WRITE_ONCE(cg->online, false);
-	if (mpam_cg_prov) {
+	if (mpam_cg_hw) {
 		mpam_cg_put_ctrs(cg);
 		mpam_cg_put_pmg(cg);
 		if (cg->leader) {
@@ -2805,7 +2816,7 @@ static struct mpam_cg *mpam_cg_root(void)
  */
 static int mpam_cg_activate(void)
 {
-	const struct mpam_cg_ops *ops = mpam_cg_prov->ops;
+	const struct mpam_cg_ops *ops = mpam_cg_hw->ops;
 	struct cgroup_subsys_state *pos;
 	struct mpam_cg *root = mpam_cg_root();
 	int err;
@@ -2841,8 +2852,8 @@ static void mpam_cg_maybe_deactivate(void)
 	struct mpam_cg *root = mpam_cg_root();
 
 	lockdep_assert_held(&mpam_cg_mutex);
-	if (!mpam_cg_active || mpam_cg_nr_parts || root->nr_set ||
-	    mpam_cg_nr_ctrs_used)
+	if (!mpam_cg_active || mpam_cg_hw->nr_parts || root->nr_set ||
+	    mpam_cg_hw->nr_ctrs_used)
 		return;
 	WRITE_ONCE(mpam_cg_fork_ops, NULL);
 	rcu_read_lock();
@@ -2865,125 +2876,88 @@ static void mpam_cg_maybe_deactivate(void)
 	rcu_read_unlock();
 	mpam_cg_sync_cpus();
 	mpam_cg_active = false;
-	if (mpam_cg_prov->ops->release)
-		mpam_cg_prov->ops->release();
+	if (mpam_cg_hw->ops->release)
+		mpam_cg_hw->ops->release();
 }
 
-/**
- * mpam_cgroup_register() - put hardware behind the controller
- * @prov: the provider, its classes on @prov->classes
- *
- * From now on the controller's files show and program @prov's classes,
- * and every task is labelled through @prov->ops.  There is one provider
- * at a time.  @prov and its classes must stay until
- * mpam_cgroup_unregister(), and @prov->ops for ever.
- *
- * Return: 0, -EBUSY if there is a provider, -EINVAL if @prov makes no
- * sense, -ENOMEM.
- */
-int mpam_cgroup_register(struct mpam_cg_provider *prov)
+/* Does @prov give what the core needs? */
+static bool mpam_cg_provider_valid(struct mpam_cg_provider *prov)
 {
+	const struct mpam_cg_ops *ops = prov->ops;
 	struct mpam_cg_class *cls;
-	struct mpam_cg *root = mpam_cg_root();
-	unsigned int index = 0, comps = 0, portions = 0, ctrs = 0, poll = 0;
-	int err = 0;
 
 	if (!prov->nr_partids || !prov->nr_pmgs || prov->nr_pmgs > 256 ||
-	    !prov->ops || !prov->ops->apply || !prov->ops->read_occupancy ||
-	    !prov->ops->set_label || !prov->ops->sync_cpu)
-		return -EINVAL;
+	    !ops || !ops->apply || !ops->read_occupancy || !ops->set_label ||
+	    !ops->sync_cpu)
+		return false;
 	list_for_each_entry(cls, &prov->classes, node) {
 		if (!cls->name || !cls->nr_comps || !cls->comp_ids ||
 		    (mpam_class_has(cls, MPAM_CG_PORTION) && !cls->portions))
-			return -EINVAL;
+			return false;
 		if (cls->mons[MPAM_CG_MON_BYTES] &&
-		    (!prov->ops->bind_counter || !prov->ops->unbind_counter ||
-		     !prov->ops->read_counter))
-			return -EINVAL;
+		    (!ops->bind_counter || !ops->unbind_counter ||
+		     !ops->read_counter))
+			return false;
 	}
-
-	cpus_read_lock();
-	mutex_lock(&mpam_cg_mutex);
-	if (mpam_cg_prov) {
-		err = -EBUSY;
-		goto out;
-	}
-	list_for_each_entry(cls, &prov->classes, node) {
-		cls->index = index++;
-		cls->comp_base = comps;
-		cls->ctr_base = ctrs;
-		comps += cls->nr_comps;
-		ctrs += cls->nr_comps * cls->mons[MPAM_CG_MON_BYTES];
-		portions = max(portions, cls->portions);
-		if (cls->mons[MPAM_CG_MON_BYTES] && cls->poll_ms)
-			poll = poll ? min(poll, cls->poll_ms) : cls->poll_ms;
-	}
-	mpam_cg_pmgs = kcalloc(prov->nr_partids * BITS_TO_LONGS(prov->nr_pmgs),
-			       sizeof(unsigned long), GFP_KERNEL);
-	mpam_cg_ctr_owner = kcalloc(max(ctrs, 1U), sizeof(*mpam_cg_ctr_owner),
-				    GFP_KERNEL);
-	if (!mpam_cg_pmgs || !mpam_cg_ctr_owner) {
-		kfree(mpam_cg_pmgs);
-		kfree(mpam_cg_ctr_owner);
-		mpam_cg_ctr_owner = NULL;
-		err = -ENOMEM;
-		goto out;
-	}
-	mpam_cg_nr_ctrs_used = 0;
-	mpam_cg_poll_ms = poll;
-	mpam_cg_prov = prov;
-	mpam_cg_failed = false;
-	mpam_cg_nr_classes = index;
-	mpam_cg_nr_comps = comps;
-	mpam_cg_max_portions = portions;
-	if (mpam_cg_alloc_eff(root)) {
-		mpam_cg_prov = NULL;
-		kfree(mpam_cg_pmgs);
-		kfree(mpam_cg_ctr_owner);
-		mpam_cg_ctr_owner = NULL;
-		err = -ENOMEM;
-		goto out;
-	}
-
-	/* The root runs in the default partition, monitored through PMG 0. */
-	root->own_id = 0;
-	root->partid = 0;
-	root->pmg = 0;
-	root->own_pmg = true;
-	set_bit(0, mpam_pmg_map(0));
-	mpam_cg_set_budgets(prov->nr_partids - 1, ctrs);
-	pr_info("%u PARTIDs, %u PMGs, %u classes\n", prov->nr_partids,
-		prov->nr_pmgs, index);
-out:
-	mutex_unlock(&mpam_cg_mutex);
-	cpus_read_unlock();
-	return err;
+	return true;
 }
 
-/**
- * mpam_cgroup_unregister() - take the hardware away from the controller
- * @prov: the provider that registered
- * @failed: the hardware failed: the files then fail with ENODEV and count
- *	an error event, until a provider registers again
- *
- * Every setting is dropped, every PARTID freed and every task labelled
- * with the default partition again.  The hardware itself is the
- * provider's to reset.
+static void mpam_cg_hw_free(struct mpam_cg_hw *hw)
+{
+	if (!hw)
+		return;
+	ida_destroy(&hw->partids);
+	kfree(hw->pmgs);
+	kfree(hw->ctr_owner);
+	kfree(hw);
+}
+
+/* The core's state for @prov, whose classes it indexes. */
+static struct mpam_cg_hw *mpam_cg_hw_alloc(struct mpam_cg_provider *prov)
+{
+	struct mpam_cg_hw *hw = kzalloc_obj(*hw);
+	struct mpam_cg_class *cls;
+
+	if (!hw)
+		return NULL;
+	hw->prov = prov;
+	hw->ops = prov->ops;
+	ida_init(&hw->partids);
+	INIT_LIST_HEAD(&hw->rebinds);
+	INIT_LIST_HEAD(&hw->claimers);
+	list_for_each_entry(cls, &prov->classes, node) {
+		cls->index = hw->nr_classes++;
+		cls->comp_base = hw->nr_comps;
+		cls->ctr_base = hw->nr_ctrs;
+		hw->nr_comps += cls->nr_comps;
+		hw->nr_ctrs += cls->nr_comps * cls->mons[MPAM_CG_MON_BYTES];
+		hw->max_portions = max(hw->max_portions, cls->portions);
+		if (cls->mons[MPAM_CG_MON_BYTES] && cls->poll_ms)
+			hw->poll_ms = hw->poll_ms ? min(hw->poll_ms, cls->poll_ms) :
+						    cls->poll_ms;
+	}
+	hw->pmgs = kcalloc(prov->nr_partids * BITS_TO_LONGS(prov->nr_pmgs),
+			   sizeof(unsigned long), GFP_KERNEL);
+	hw->ctr_owner = kcalloc(max(hw->nr_ctrs, 1U), sizeof(*hw->ctr_owner),
+				GFP_KERNEL);
+	if (hw->pmgs && hw->ctr_owner)
+		return hw;
+	mpam_cg_hw_free(hw);
+	return NULL;
+}
+
+/*
+ * Drop every cgroup's settings, partition, PMG and counters, and label
+ * every task with the default partition.
  */
-void mpam_cgroup_unregister(struct mpam_cg_provider *prov, bool failed)
+static void mpam_cg_drop_all(struct mpam_cg *root)
 {
 	struct cgroup_subsys_state *pos;
-	struct mpam_cg *root = mpam_cg_root();
 	struct mpam_cg_class *cls;
 	unsigned int i, idx;
 
-	cpus_read_lock();
-	mutex_lock(&mpam_cg_mutex);
-	if (mpam_cg_prov != prov)
-		goto out;
-
 	/* Counters first: the provider may sleep to give them back. */
-	list_for_each_entry(cls, &prov->classes, node) {
+	for_each_mpam_class(cls) {
 		for (i = 0; i < cls->nr_comps; i++) {
 			for (idx = 0; idx < cls->mons[MPAM_CG_MON_BYTES]; idx++) {
 				struct mpam_cg *cg = *mpam_ctr_slot(cls, i, idx);
@@ -3018,25 +2992,90 @@ void mpam_cgroup_unregister(struct mpam_cg_provider *prov, bool failed)
 		}
 	}
 	rcu_read_unlock();
-	INIT_LIST_HEAD(&mpam_cg_claimers);
 	mpam_cg_sync_cpus();
 
 	rcu_read_lock();
 	css_for_each_descendant_pre(pos, &root->css)
 		mpam_cg_free_eff(css_mpam(pos));
 	rcu_read_unlock();
+}
+
+/**
+ * mpam_cgroup_register() - put hardware behind the controller
+ * @prov: the provider, its classes on @prov->classes
+ *
+ * From now on the controller's files show and program @prov's classes,
+ * and every task is labelled through @prov->ops.  There is one provider
+ * at a time.  @prov and its classes must stay until
+ * mpam_cgroup_unregister(), and @prov->ops for ever.
+ *
+ * Return: 0, -EBUSY if there is a provider, -EINVAL if @prov makes no
+ * sense, -ENOMEM.
+ */
+int mpam_cgroup_register(struct mpam_cg_provider *prov)
+{
+	struct mpam_cg *root = mpam_cg_root();
+	struct mpam_cg_hw *hw;
+	int err = 0;
+
+	if (!mpam_cg_provider_valid(prov))
+		return -EINVAL;
+	cpus_read_lock();
+	mutex_lock(&mpam_cg_mutex);
+	if (mpam_cg_hw) {
+		err = -EBUSY;
+		goto out;
+	}
+	hw = mpam_cg_hw_alloc(prov);
+	mpam_cg_hw = hw;
+	if (!hw || mpam_cg_alloc_eff(root)) {
+		mpam_cg_hw = NULL;
+		mpam_cg_hw_free(hw);
+		err = -ENOMEM;
+		goto out;
+	}
+	mpam_cg_failed = false;
+	/* The root runs in the default partition, monitored through PMG 0. */
+	root->own_id = 0;
+	root->partid = 0;
+	root->pmg = 0;
+	root->own_pmg = true;
+	set_bit(0, mpam_pmg_map(0));
+	mpam_cg_set_budgets(prov->nr_partids - 1, hw->nr_ctrs);
+	pr_info("%u PARTIDs, %u PMGs, %u classes\n", prov->nr_partids,
+		prov->nr_pmgs, hw->nr_classes);
+out:
+	mutex_unlock(&mpam_cg_mutex);
+	cpus_read_unlock();
+	return err;
+}
+
+/**
+ * mpam_cgroup_unregister() - take the hardware away from the controller
+ * @prov: the provider that registered
+ * @failed: the hardware failed: the files then fail with ENODEV and count
+ *	an error event, until a provider registers again
+ *
+ * Every setting is dropped, every PARTID freed and every task labelled
+ * with the default partition again.  The hardware itself is the
+ * provider's to reset.
+ */
+void mpam_cgroup_unregister(struct mpam_cg_provider *prov, bool failed)
+{
+	struct mpam_cg_hw *hw;
+
+	cpus_read_lock();
+	mutex_lock(&mpam_cg_mutex);
+	hw = mpam_cg_hw;
+	if (!hw || hw->prov != prov)
+		goto out;
+	mpam_cg_drop_all(mpam_cg_root());
 	WRITE_ONCE(mpam_cg_fork_ops, NULL);
-	if (mpam_cg_active && prov->ops->release)
-		prov->ops->release();
+	if (mpam_cg_active && hw->ops->release)
+		hw->ops->release();
 	mpam_cg_active = false;
-	mpam_cg_nr_parts = 0;
-	ida_destroy(&mpam_cg_partids);
-	kfree(mpam_cg_pmgs);
-	mpam_cg_pmgs = NULL;
-	kfree(mpam_cg_ctr_owner);
-	mpam_cg_ctr_owner = NULL;
-	mpam_cg_nr_ctrs_used = 0;
-	mpam_cg_prov = NULL;
+	mpam_cg_hw = NULL;
+	mpam_cg_hw_free(hw);
 	mpam_cg_failed = failed;
 	mpam_cg_set_budgets(0, 0);
 	pr_info("provider gone: every cgroup back in the default partition\n");

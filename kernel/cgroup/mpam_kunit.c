@@ -613,7 +613,7 @@ static void mpam_test_share(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, t->e.own_partid);
 	KUNIT_EXPECT_PTR_EQ(test, t->e.leader, &t->c);
 	KUNIT_EXPECT_EQ(test, t->e.partid, id);
-	KUNIT_EXPECT_EQ(test, mpam_cg_nr_parts, 2);
+	KUNIT_EXPECT_EQ(test, mpam_cg_hw->nr_parts, 2);
 	/* One regulator for both: the limit is theirs together. */
 	KUNIT_EXPECT_EQ(test, hw_bw_max(&t->c), 8);
 	KUNIT_EXPECT_EQ(test, hw_bw_max(&t->a), 32);
@@ -646,7 +646,7 @@ static void mpam_test_share(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, list_empty(&t->c.members));
 	KUNIT_ASSERT_EQ(test, write_line(&t->e, MPAM_CG_BW_MAX, "mem 8"), 0);
 	KUNIT_EXPECT_PTR_EQ(test, t->e.leader, &t->c);
-	KUNIT_EXPECT_EQ(test, mpam_cg_nr_parts, 2);
+	KUNIT_EXPECT_EQ(test, mpam_cg_hw->nr_parts, 2);
 
 	/* The owner leaves: the partition, as programmed, stays e's. */
 	applies = fake_hw_of(&fake_mem)->applies;
@@ -656,7 +656,7 @@ static void mpam_test_share(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, t->c.own_partid);
 	KUNIT_EXPECT_NE(test, t->c.own_id, id);
 	KUNIT_EXPECT_EQ(test, hw_bw_max(&t->e), 8);
-	KUNIT_EXPECT_EQ(test, mpam_cg_nr_parts, 3);
+	KUNIT_EXPECT_EQ(test, mpam_cg_hw->nr_parts, 3);
 	/* Only the new partition and the one whose share shrank. */
 	KUNIT_EXPECT_EQ(test, fake_hw_of(&fake_mem)->applies, applies + 2);
 
@@ -1058,7 +1058,7 @@ static void mpam_test_ctr_assign(struct kunit *test)
 	mpam_css_offline(&e->cg[n].css);
 	KUNIT_EXPECT_FALSE(test, fake_ctr_of(cls, 0, idx)->bound);
 	KUNIT_EXPECT_NULL(test, *mpam_ctr_slot(cls, 0, idx));
-	KUNIT_EXPECT_EQ(test, mpam_cg_nr_ctrs_used, (n - 1) * cls->nr_comps);
+	KUNIT_EXPECT_EQ(test, mpam_cg_hw->nr_ctrs_used, (n - 1) * cls->nr_comps);
 	KUNIT_EXPECT_EQ(test, write_ctrs(&e->cg[0], line), 0);
 }
 
@@ -1076,13 +1076,13 @@ static void mpam_test_ctr_errors(struct kunit *test)
 	/* A class without byte counters has no counter line. */
 	if (e->topo->classes[1] == &kunpeng_l3)
 		KUNIT_EXPECT_EQ(test, write_ctrs(&e->cg[0], "l3 on"), -EINVAL);
-	KUNIT_EXPECT_EQ(test, mpam_cg_nr_ctrs_used, 0);
+	KUNIT_EXPECT_EQ(test, mpam_cg_hw->nr_ctrs_used, 0);
 
 	/* The provider fails: nothing assigned, the error returned. */
 	fake_bind_fail = -EIO;
 	snprintf(line, sizeof(line), "%s on", cls->name);
 	KUNIT_EXPECT_EQ(test, write_ctrs(&e->cg[0], line), -EIO);
-	KUNIT_EXPECT_EQ(test, mpam_cg_nr_ctrs_used, 0);
+	KUNIT_EXPECT_EQ(test, mpam_cg_hw->nr_ctrs_used, 0);
 	KUNIT_EXPECT_LT(test, ctr_idx(&e->cg[0], cls, 0), 0);
 	/* With nothing else going on the controller labels nobody again. */
 	KUNIT_EXPECT_FALSE(test, mpam_cg_active);
@@ -1104,7 +1104,7 @@ static void mpam_test_ctr_all_or_nothing(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, write_ctrs(&e->cg[4], "l2 on"), -ENOSPC);
 	for (i = 0; i < cls->nr_comps; i++)
 		KUNIT_EXPECT_LT(test, ctr_idx(&e->cg[4], cls, i), 0);
-	KUNIT_EXPECT_EQ(test, mpam_cg_nr_ctrs_used, cls->mons[MPAM_CG_MON_BYTES]);
+	KUNIT_EXPECT_EQ(test, mpam_cg_hw->nr_ctrs_used, cls->mons[MPAM_CG_MON_BYTES]);
 	/* A cgroup's counter on one component does not need the others. */
 	KUNIT_EXPECT_EQ(test, write_ctrs(&e->cg[4], "l2:100 on"), 0);
 	/* A failed class-wide write keeps what the cgroup had before. */
@@ -1186,7 +1186,7 @@ static void mpam_test_ctr_poll(struct kunit *test)
 	snprintf(line, sizeof(line), "%s on", cls->name);
 	KUNIT_ASSERT_EQ(test, write_ctrs(&e->cg[0], line), 0);
 	c = fake_ctr_of(cls, 0, ctr_idx(&e->cg[0], cls, 0));
-	KUNIT_EXPECT_GT(test, mpam_cg_poll_ms, 0);
+	KUNIT_EXPECT_GT(test, mpam_cg_hw->poll_ms, 0);
 	KUNIT_EXPECT_TRUE(test, delayed_work_pending(&mpam_cg_poll_work));
 	c->reads = 0;
 	cpus_read_lock();
