@@ -9,21 +9,20 @@
  * task labels to the hardware.  See
  * Documentation/admin-guide/cgroup-v2-mpam.rst for the interface.
  *
- * A cgroup with settings of its own owns a PARTID; every other cgroup runs
- * in the partition of its nearest ancestor that has settings, or in the
- * default partition 0, which the root's settings configure.  PMGs are
- * handed out within each partition so that cgroups can be monitored on
- * their own.
+ * A cgroup with settings of its own owns a partition (a PARTID); every
+ * other cgroup runs in the partition of its nearest ancestor that has
+ * settings, in a shared partition it names (mpam.share), or in the
+ * default partition 0, which no file configures.  The owners form a tree
+ * of partitions beside the cgroup tree, from which every partition's
+ * effective settings are computed, so that nothing below a limit escapes
+ * it.  PMGs are handed out within each partition so that cgroups can be
+ * monitored on their own.
  *
- * A cgroup that owns a partition caches the effective settings of that
- * partition, so a change is folded down a subtree in one pre-order walk.
- *
- * Locking: mpam_cg_mutex protects the provider, the settings, the
- * partition and PMG of every cgroup, the byte counters and the labels of
- * tasks.  It nests inside cpus_read_lock(): the attach path takes them in
- * that order, and the provider needs the CPUs held to program the
- * hardware.  The fork path
- * reads a cgroup's label without the lock.
+ * Locking: mpam_cg_mutex protects the provider's state, the settings,
+ * the partition and PMG of every cgroup, the byte counters and the labels
+ * of tasks.  It nests inside cpus_read_lock(): the attach path takes them
+ * in that order, and the provider needs the CPUs held to program the
+ * hardware.  The fork path reads a cgroup's label without the lock.
  */
 #define pr_fmt(fmt) "mpam_cgroup: " fmt
 
@@ -232,14 +231,10 @@ static const struct mpam_cg_ops *mpam_cg_fork_ops;
 static bool mpam_cg_active;
 /* The last provider went away because its hardware failed. */
 static bool mpam_cg_failed;
-static int mpam_cg_activate(void);
-static void mpam_cg_maybe_deactivate(void);
 /* CPUs to interrupt once the labels of a change are stored. */
 static struct cpumask mpam_cg_ipi_mask;
 static void mpam_cg_poll(struct work_struct *work);
 static DECLARE_DELAYED_WORK(mpam_cg_poll_work, mpam_cg_poll);
-static void mpam_cg_rebind(struct mpam_cg *cg);
-static void mpam_cg_apply_rebinds(void);
 
 static inline struct mpam_cg *css_mpam(struct cgroup_subsys_state *css)
 {
@@ -259,7 +254,7 @@ static bool mpam_cg_is_root(struct mpam_cg *cg)
 #define for_each_mpam_class(cls) \
 	list_for_each_entry(cls, &mpam_cg_hw->prov->classes, node)
 
-/* --- values ------------------------------------------------------------- */
+/* --- values -------------------------------------------------------------- */
 
 static bool mpam_ctrl_is_pct(int ctrl)
 {
@@ -304,7 +299,7 @@ static void mpam_cg_config_copy(struct mpam_cg_class *cls,
 	memcpy(dst->pct, src->pct, sizeof(dst->pct));
 }
 
-/* --- the lines of a cgroup ---------------------------------------------- */
+/* --- the lines of a cgroup ----------------------------------------------- */
 
 static size_t mpam_lines_size(struct mpam_cg_class *cls)
 {
@@ -400,7 +395,7 @@ static bool mpam_cg_can_show(struct mpam_cg *cg, int *err)
 	return false;
 }
 
-/* --- budgets ------------------------------------------------------------ */
+/* --- budgets ------------------------------------------------------------- */
 
 /*
  * PARTIDs and byte counters are scarce: each is charged to the misc
@@ -822,7 +817,7 @@ static u32 mpam_divide_min(struct mpam_cg *x, struct mpam_cg_class *cls,
 	return budget - given;
 }
 
-/* --- exclusive portions ------------------------------------------------ */
+/* --- exclusive portions -------------------------------------------------- */
 
 static bool mpam_cg_claims(struct mpam_cg *cg)
 {
@@ -1141,6 +1136,115 @@ static int mpam_cg_update(struct mpam_cg *top, struct mpam_cg *cg)
 	return mpam_cg_recompute(top, cg) ?: mpam_cg_program(top);
 }
 
+/* --- monitoring identities ----------------------------------------------- */
+
+/*
+ * What the counters of @cg count: its partition whole when it owns one,
+ * else its PMG within the partition it runs in; 0 (nothing) while it has
+ * no PMG of its own, as while the controller labels no task.
+ */
+#define MPAM_CG_KEY_VALID	BIT(31)
+#define MPAM_CG_KEY_WHOLE	BIT(30)
+
+static u32 mpam_cg_ctr_key(struct mpam_cg *cg)
+{
+	if (!cg->own_pmg)
+		return 0;
+	return MPAM_CG_KEY_VALID | (mpam_cg_whole(cg) ? MPAM_CG_KEY_WHOLE : 0) |
+	       (u32)cg->partid << 8 | cg->pmg;
+}
+
+static struct mpam_cg **mpam_ctr_slot(struct mpam_cg_class *cls,
+				      unsigned int comp, unsigned int idx)
+{
+	return &mpam_cg_hw->ctr_owner[cls->ctr_base +
+				      comp * cls->mons[MPAM_CG_MON_BYTES] + idx];
+}
+
+static int mpam_cg_bind(struct mpam_cg *cg, struct mpam_cg_class *cls,
+			unsigned int comp)
+{
+	struct mpam_cg_ctr *ctr = &cg->ctrs[cls->comp_base + comp];
+	int err;
+
+	if (!cg->ctr_key)
+		return 0;
+	err = mpam_cg_hw->ops->bind_counter(cls, comp, ctr->idx, cg->partid,
+					      cg->pmg, !mpam_cg_whole(cg));
+	ctr->bound = !err;
+	return err;
+}
+
+static void mpam_cg_unbind(struct mpam_cg *cg, struct mpam_cg_class *cls,
+			   unsigned int comp)
+{
+	struct mpam_cg_ctr *ctr = &cg->ctrs[cls->comp_base + comp];
+
+	if (ctr->bound)
+		mpam_cg_hw->ops->unbind_counter(cls, comp, ctr->idx);
+	ctr->bound = false;
+}
+
+/*
+ * @cg's identity may have changed: note it, and queue its counters to be
+ * bound to the new identity by mpam_cg_apply_rebinds(), which the caller
+ * runs once it may sleep (this runs in RCU walks of the hierarchy).
+ */
+static void mpam_cg_rebind(struct mpam_cg *cg)
+{
+	u32 key = mpam_cg_ctr_key(cg);
+
+	if (key == cg->ctr_key)
+		return;
+	cg->ctr_key = key;
+	if (cg->ctrs && !cg->rebind_pending) {
+		cg->rebind_pending = true;
+		list_add_tail(&cg->rebind_node, &mpam_cg_hw->rebinds);
+	}
+}
+
+static void mpam_cg_cancel_rebind(struct mpam_cg *cg)
+{
+	if (cg->rebind_pending)
+		list_del(&cg->rebind_node);
+	cg->rebind_pending = false;
+}
+
+static void mpam_cg_rebind_ctrs(struct mpam_cg *cg)
+{
+	struct mpam_cg_class *cls;
+	unsigned int i;
+
+	for_each_mpam_class(cls) {
+		for (i = 0; i < cls->nr_comps; i++) {
+			if (cg->ctrs[cls->comp_base + i].idx < 0)
+				continue;
+			mpam_cg_unbind(cg, cls, i);
+			if (mpam_cg_bind(cg, cls, i))
+				pr_warn_ratelimited("counter %s:%u not bound again\n",
+						    cls->name, cls->comp_ids[i]);
+		}
+	}
+}
+
+/*
+ * Bind the counters of every cgroup whose identity changed to the new
+ * identity.  Counting restarts from zero.  A counter that cannot be bound
+ * again stays assigned and reads as unassigned until the next change.
+ */
+static void mpam_cg_apply_rebinds(void)
+{
+	struct mpam_cg *cg;
+
+	lockdep_assert_held(&mpam_cg_mutex);
+	while (!list_empty(&mpam_cg_hw->rebinds)) {
+		cg = list_first_entry(&mpam_cg_hw->rebinds, struct mpam_cg,
+				      rebind_node);
+		mpam_cg_cancel_rebind(cg);
+		mpam_cg_rebind_ctrs(cg);
+	}
+}
+
 /* --- labels, partitions and PMGs ----------------------------------------- */
 
 static unsigned long *mpam_pmg_map(u16 partid)
@@ -1152,7 +1256,12 @@ static unsigned long *mpam_pmg_map(u16 partid)
 static void mpam_cg_label_task(struct task_struct *task, struct mpam_cg *cg)
 {
 	mpam_cg_hw->ops->set_label(task, cg->partid, cg->pmg);
-	/* Pairs with the barrier of the context switch. */
+	/*
+	 * Pairs with the full barrier __schedule() has between changing
+	 * rq->curr and switching to the task, whose label the switch loads:
+	 * either the task is seen running and its CPU interrupted, or its
+	 * next switch loads the new label.
+	 */
 	smp_mb();
 	if (task_curr(task))
 		cpumask_set_cpu(task_cpu(task), &mpam_cg_ipi_mask);
@@ -1225,7 +1334,7 @@ label:
 	label = MPAM_CG_LABEL(cg->partid, cg->pmg);
 	if (label != cg->label) {
 		WRITE_ONCE(cg->label, label);
-		/* Order the label before fork's second look, see mpam_cg_fork(). */
+		/* Order the label before fork's second look, see mpam_fork(). */
 		smp_mb();
 		mpam_cg_label_tasks(cg);
 	}
@@ -1278,6 +1387,86 @@ static void mpam_cg_reset_partid(u16 partid)
 			mpam_cg_hw->ops->apply(cls, i, partid, &eff[n]);
 	}
 	kfree(eff);
+}
+
+/* --- activation ---------------------------------------------------------- */
+
+static struct mpam_cg *mpam_cg_root(void)
+{
+	return css_mpam(init_css_set.subsys[mpam_cgrp_id]);
+}
+
+/*
+ * Start labelling: take the hardware from its other users, then give every
+ * cgroup its partition and PMG and every task its cgroup's label.  Done on
+ * the first setting write rather than at registration so that a system
+ * that uses resctrl instead, with the controller built in, sees no task
+ * relabelled behind resctrl's back.
+ */
+static int mpam_cg_activate(void)
+{
+	const struct mpam_cg_ops *ops = mpam_cg_hw->ops;
+	struct cgroup_subsys_state *pos;
+	struct mpam_cg *root = mpam_cg_root();
+	int err;
+
+	lockdep_assert_held(&mpam_cg_mutex);
+	if (mpam_cg_active)
+		return 0;
+	err = ops->acquire ? ops->acquire() : 0;
+	if (err)
+		return err;
+	rcu_read_lock();
+	css_for_each_descendant_pre(pos, &root->css) {
+		struct mpam_cg *cg = css_mpam(pos);
+
+		if (cg != root && READ_ONCE(cg->online))
+			mpam_cg_settle(cg);
+	}
+	rcu_read_unlock();
+	mpam_cg_sync_cpus();
+	mpam_cg_active = true;
+	mpam_cg_apply_rebinds();
+	WRITE_ONCE(mpam_cg_fork_ops, ops);
+	return 0;
+}
+
+/*
+ * The last setting went: give every task the default label back and stop
+ * labelling, so that resctrl can be used again.
+ */
+static void mpam_cg_maybe_deactivate(void)
+{
+	struct cgroup_subsys_state *pos;
+	struct mpam_cg *root = mpam_cg_root();
+
+	lockdep_assert_held(&mpam_cg_mutex);
+	if (!mpam_cg_active || mpam_cg_hw->nr_parts || root->nr_set ||
+	    mpam_cg_hw->nr_ctrs_used)
+		return;
+	WRITE_ONCE(mpam_cg_fork_ops, NULL);
+	rcu_read_lock();
+	css_for_each_descendant_pre(pos, &root->css) {
+		struct mpam_cg *cg = css_mpam(pos);
+
+		if (cg == root)
+			continue;
+		mpam_cg_put_pmg(cg);
+		cg->partid = 0;
+		cg->pmg = 0;
+		cg->ctr_key = 0;
+		if (cg->label) {
+			WRITE_ONCE(cg->label, 0);
+			/* Pairs with the second look of mpam_fork(). */
+			smp_mb();
+			mpam_cg_label_tasks(cg);
+		}
+	}
+	rcu_read_unlock();
+	mpam_cg_sync_cpus();
+	mpam_cg_active = false;
+	if (mpam_cg_hw->ops->release)
+		mpam_cg_hw->ops->release();
 }
 
 /* --- setting files ------------------------------------------------------- */
@@ -1777,6 +1966,8 @@ static void mpam_cg_undo(struct mpam_cg *cg, int err)
 		mpam_cg_event(cg, MPAM_CG_EV_NOSPC);
 }
 
+/* --- writes to the setting files ----------------------------------------- */
+
 /* Parse a write to setting @ctrl of @cg and store it in the line it names. */
 static int mpam_cg_store(struct mpam_cg *cg, int ctrl, char *buf,
 			 struct mpam_cg_req *req, struct mpam_cg_val *saved)
@@ -1961,113 +2152,6 @@ static int mpam_share_show(struct seq_file *sf, void *v)
 }
 
 /* --- byte counters ------------------------------------------------------- */
-
-/*
- * What the counters of @cg count: its partition whole when it owns one,
- * else its PMG within the partition it runs in; 0 (nothing) while it has
- * no PMG of its own, as while the controller labels no task.
- */
-#define MPAM_CG_KEY_VALID	BIT(31)
-#define MPAM_CG_KEY_WHOLE	BIT(30)
-
-static u32 mpam_cg_ctr_key(struct mpam_cg *cg)
-{
-	if (!cg->own_pmg)
-		return 0;
-	return MPAM_CG_KEY_VALID | (mpam_cg_whole(cg) ? MPAM_CG_KEY_WHOLE : 0) |
-	       (u32)cg->partid << 8 | cg->pmg;
-}
-
-static struct mpam_cg **mpam_ctr_slot(struct mpam_cg_class *cls,
-				      unsigned int comp, unsigned int idx)
-{
-	return &mpam_cg_hw->ctr_owner[cls->ctr_base +
-				  comp * cls->mons[MPAM_CG_MON_BYTES] + idx];
-}
-
-static int mpam_cg_bind(struct mpam_cg *cg, struct mpam_cg_class *cls,
-			unsigned int comp)
-{
-	struct mpam_cg_ctr *ctr = &cg->ctrs[cls->comp_base + comp];
-	int err;
-
-	if (!cg->ctr_key)
-		return 0;
-	err = mpam_cg_hw->ops->bind_counter(cls, comp, ctr->idx, cg->partid,
-					      cg->pmg, !mpam_cg_whole(cg));
-	ctr->bound = !err;
-	return err;
-}
-
-static void mpam_cg_unbind(struct mpam_cg *cg, struct mpam_cg_class *cls,
-			   unsigned int comp)
-{
-	struct mpam_cg_ctr *ctr = &cg->ctrs[cls->comp_base + comp];
-
-	if (ctr->bound)
-		mpam_cg_hw->ops->unbind_counter(cls, comp, ctr->idx);
-	ctr->bound = false;
-}
-
-/*
- * @cg's identity may have changed: note it, and queue its counters to be
- * bound to the new identity by mpam_cg_apply_rebinds(), which the caller
- * runs once it may sleep (this runs in RCU walks of the hierarchy).
- */
-static void mpam_cg_rebind(struct mpam_cg *cg)
-{
-	u32 key = mpam_cg_ctr_key(cg);
-
-	if (key == cg->ctr_key)
-		return;
-	cg->ctr_key = key;
-	if (cg->ctrs && !cg->rebind_pending) {
-		cg->rebind_pending = true;
-		list_add_tail(&cg->rebind_node, &mpam_cg_hw->rebinds);
-	}
-}
-
-static void mpam_cg_cancel_rebind(struct mpam_cg *cg)
-{
-	if (cg->rebind_pending)
-		list_del(&cg->rebind_node);
-	cg->rebind_pending = false;
-}
-
-static void mpam_cg_rebind_ctrs(struct mpam_cg *cg)
-{
-	struct mpam_cg_class *cls;
-	unsigned int i;
-
-	for_each_mpam_class(cls) {
-		for (i = 0; i < cls->nr_comps; i++) {
-			if (cg->ctrs[cls->comp_base + i].idx < 0)
-				continue;
-			mpam_cg_unbind(cg, cls, i);
-			if (mpam_cg_bind(cg, cls, i))
-				pr_warn_ratelimited("counter %s:%u not bound again\n",
-						    cls->name, cls->comp_ids[i]);
-		}
-	}
-}
-
-/*
- * Bind the counters of every cgroup whose identity changed to the new
- * identity.  Counting restarts from zero.  A counter that cannot be bound
- * again stays assigned and reads as unassigned until the next change.
- */
-static void mpam_cg_apply_rebinds(void)
-{
-	struct mpam_cg *cg;
-
-	lockdep_assert_held(&mpam_cg_mutex);
-	while (!list_empty(&mpam_cg_hw->rebinds)) {
-		cg = list_first_entry(&mpam_cg_hw->rebinds, struct mpam_cg,
-				      rebind_node);
-		mpam_cg_cancel_rebind(cg);
-		mpam_cg_rebind_ctrs(cg);
-	}
-}
 
 /* Give back the counter of @cg on component @comp of @cls, if any. */
 static void mpam_cg_put_ctr(struct mpam_cg *cg, struct mpam_cg_class *cls,
@@ -2801,84 +2885,6 @@ struct cgroup_subsys mpam_cgrp_subsys = {
 };
 
 /* --- providers ----------------------------------------------------------- */
-
-static struct mpam_cg *mpam_cg_root(void)
-{
-	return css_mpam(init_css_set.subsys[mpam_cgrp_id]);
-}
-
-/*
- * Start labelling: take the hardware from its other users, then give every
- * cgroup its partition and PMG and every task its cgroup's label.  Done on
- * the first setting write rather than at registration so that a system
- * that uses resctrl instead, with the controller built in, sees no task
- * relabelled behind resctrl's back.
- */
-static int mpam_cg_activate(void)
-{
-	const struct mpam_cg_ops *ops = mpam_cg_hw->ops;
-	struct cgroup_subsys_state *pos;
-	struct mpam_cg *root = mpam_cg_root();
-	int err;
-
-	lockdep_assert_held(&mpam_cg_mutex);
-	if (mpam_cg_active)
-		return 0;
-	err = ops->acquire ? ops->acquire() : 0;
-	if (err)
-		return err;
-	rcu_read_lock();
-	css_for_each_descendant_pre(pos, &root->css) {
-		struct mpam_cg *cg = css_mpam(pos);
-
-		if (cg != root && READ_ONCE(cg->online))
-			mpam_cg_settle(cg);
-	}
-	rcu_read_unlock();
-	mpam_cg_sync_cpus();
-	mpam_cg_active = true;
-	mpam_cg_apply_rebinds();
-	WRITE_ONCE(mpam_cg_fork_ops, ops);
-	return 0;
-}
-
-/*
- * The last setting went: give every task the default label back and stop
- * labelling, so that resctrl can be used again.
- */
-static void mpam_cg_maybe_deactivate(void)
-{
-	struct cgroup_subsys_state *pos;
-	struct mpam_cg *root = mpam_cg_root();
-
-	lockdep_assert_held(&mpam_cg_mutex);
-	if (!mpam_cg_active || mpam_cg_hw->nr_parts || root->nr_set ||
-	    mpam_cg_hw->nr_ctrs_used)
-		return;
-	WRITE_ONCE(mpam_cg_fork_ops, NULL);
-	rcu_read_lock();
-	css_for_each_descendant_pre(pos, &root->css) {
-		struct mpam_cg *cg = css_mpam(pos);
-
-		if (cg == root)
-			continue;
-		mpam_cg_put_pmg(cg);
-		cg->partid = 0;
-		cg->pmg = 0;
-		cg->ctr_key = 0;
-		if (cg->label) {
-			WRITE_ONCE(cg->label, 0);
-			/* Pairs with the second look of mpam_fork(). */
-			smp_mb();
-			mpam_cg_label_tasks(cg);
-		}
-	}
-	rcu_read_unlock();
-	mpam_cg_sync_cpus();
-	mpam_cg_active = false;
-	if (mpam_cg_hw->ops->release)
-		mpam_cg_hw->ops->release();
-}
 
 /* Does @prov give what the core needs? */
 static bool mpam_cg_provider_valid(struct mpam_cg_provider *prov)
