@@ -256,20 +256,48 @@ static bool mpam_cg_is_root(struct mpam_cg *cg)
 
 /* --- values -------------------------------------------------------------- */
 
+/*
+ * The percentage controls: their name in the files that list several
+ * (mpam.partition, mpam.capacity: the setting file's), the lowest value
+ * a write may give, the value that restricts nothing (what a cgroup
+ * without a line has), and whether the control is a minimum rather than
+ * a limit.
+ */
+static const struct mpam_cg_pct_ctrl {
+	const char *key;
+	u8 lowest;
+	u8 unrestricted;
+	bool minimum;
+} mpam_cg_pct_ctrls[MPAM_CG_NR_CTRLS] = {
+	[MPAM_CG_CMAX]		= { "cache.max", 1, 100, false },
+	[MPAM_CG_BW_MAX]	= { "bw.max",	 1, 100, false },
+	[MPAM_CG_BW_MIN]	= { "bw.min",	 0, 0,	 true },
+};
+
+/* The monitors, as mpam.stat and mpam.capacity name them. */
+static const char * const mpam_cg_mon_names[MPAM_CG_NR_MONS] = {
+	[MPAM_CG_MON_OCCUPANCY] = "occupancy",
+	[MPAM_CG_MON_BYTES] = "bytes",
+};
+
 static bool mpam_ctrl_is_pct(int ctrl)
 {
 	return ctrl != MPAM_CG_PORTION;
 }
 
-/* The value of a percentage control that restricts nothing. */
+static bool mpam_ctrl_is_min(int ctrl)
+{
+	return mpam_cg_pct_ctrls[ctrl].minimum;
+}
+
 static u8 mpam_pct_unrestricted(int ctrl)
 {
-	return ctrl == MPAM_CG_BW_MIN ? 0 : 100;
+	return mpam_cg_pct_ctrls[ctrl].unrestricted;
 }
 
 static u8 mpam_pct_lowest(int ctrl)
 {
-	return ctrl == MPAM_CG_BW_MIN ? 0 : 1;
+	return mpam_cg_pct_ctrls[ctrl].lowest;
 }
 
 /* mpam_cg_class_has(), for the core's controls too. */
@@ -664,7 +692,7 @@ static u32 mpam_pct_to_steps(struct mpam_cg_class *cls, int ctrl, u8 pct)
 	u32 total = mpam_steps_total(cls, ctrl);
 	u32 steps = DIV_ROUND_UP(pct * total, 100);
 
-	if (ctrl == MPAM_CG_BW_MIN)
+	if (mpam_ctrl_is_min(ctrl))
 		return cls->pct_bits[ctrl] ? min(steps, total - 1) : steps;
 	return max(steps, 1U);
 }
@@ -684,7 +712,7 @@ static u32 mpam_own_steps(struct mpam_cg_class *cls,
 			  const struct mpam_cg_val *own, int ctrl)
 {
 	if (!own || !(own->set & BIT(ctrl)))
-		return ctrl == MPAM_CG_BW_MIN ? 0 : mpam_steps_total(cls, ctrl);
+		return mpam_ctrl_is_min(ctrl) ? 0 : mpam_steps_total(cls, ctrl);
 	return mpam_pct_to_steps(cls, ctrl, own->pct[ctrl]);
 }
 
@@ -980,7 +1008,7 @@ static int mpam_cg_divide_pcts(struct mpam_cg *x, struct mpam_cg_class *cls,
 				     x->share[n].steps[ctrl];
 	}
 	for (ctrl = 0; ctrl < MPAM_CG_NR_CTRLS; ctrl++) {
-		if (!mpam_ctrl_is_pct(ctrl) || ctrl == MPAM_CG_BW_MIN)
+		if (!mpam_ctrl_is_pct(ctrl) || mpam_ctrl_is_min(ctrl))
 			continue;
 		steps[ctrl] = mpam_divide_limit(x, cls, n, ctrl, steps[ctrl]);
 		if (!steps[ctrl])
@@ -2059,7 +2087,7 @@ static void mpam_print_val(struct seq_file *sf, struct mpam_cg_class *cls,
 			   int ctrl, struct mpam_cg_val *val)
 {
 	if (!val || !(val->set & BIT(ctrl)))
-		seq_puts(sf, ctrl == MPAM_CG_BW_MIN ? "0\n" : "max\n");
+		seq_puts(sf, mpam_ctrl_is_min(ctrl) ? "0\n" : "max\n");
 	else if (ctrl == MPAM_CG_PORTION)
 		seq_printf(sf, "%*pb\n", cls->portions, val->portion);
 	else if (ctrl == MPAM_CG_EXCLUSIVE)
@@ -2393,18 +2421,14 @@ static ssize_t mpam_counters_write(struct kernfs_open_file *of, char *buf,
 static void mpam_print_config(struct seq_file *sf, struct mpam_cg_class *cls,
 			      const struct mpam_cg_config *cfg)
 {
-	static const char * const names[MPAM_CG_NR_CTRLS] = {
-		[MPAM_CG_CMAX] = "max",
-		[MPAM_CG_BW_MAX] = "bw.max",
-		[MPAM_CG_BW_MIN] = "bw.min",
-	};
 	int i;
 
 	if (mpam_class_has(cls, MPAM_CG_PORTION))
 		seq_printf(sf, " portion=%*pb", cls->portions, cfg->portion);
 	for (i = 0; i < MPAM_CG_NR_CTRLS; i++) {
 		if (mpam_ctrl_is_pct(i) && mpam_class_has(cls, i))
-			seq_printf(sf, " %s=%u", names[i], cfg->pct[i]);
+			seq_printf(sf, " %s=%u", mpam_cg_pct_ctrls[i].key,
+				   cfg->pct[i]);
 	}
 	seq_putc(sf, '\n');
 }
@@ -2441,7 +2465,7 @@ out:
 static u32 mpam_pct_enforced(struct mpam_cg_class *cls, int ctrl, u8 pct)
 {
 	u32 total = mpam_steps_total(cls, ctrl);
-	u32 steps = ctrl == MPAM_CG_BW_MIN && !pct ? 0 :
+	u32 steps = mpam_ctrl_is_min(ctrl) && !pct ? 0 :
 		    mpam_pct_to_steps(cls, ctrl, pct);
 
 	return steps * 10000 / total;
@@ -2545,10 +2569,6 @@ static int mpam_cg_read_mon(struct mpam_cg *cg, struct mpam_cg_class *cls,
 
 static int mpam_stat_show(struct seq_file *sf, void *v)
 {
-	static const char * const names[MPAM_CG_NR_MONS] = {
-		[MPAM_CG_MON_OCCUPANCY] = "occupancy",
-		[MPAM_CG_MON_BYTES] = "bytes",
-	};
 	struct mpam_cg *cg = css_mpam(seq_css(sf));
 	struct mpam_cg_class *cls;
 	unsigned int i;
@@ -2569,7 +2589,7 @@ static int mpam_stat_show(struct seq_file *sf, void *v)
 			for (mon = 0; mon < MPAM_CG_NR_MONS; mon++) {
 				if (!cls->mons[mon])
 					continue;
-				seq_printf(sf, " %s=", names[mon]);
+				seq_printf(sf, " %s=", mpam_cg_mon_names[mon]);
 				if (!cg->own_pmg) {
 					seq_puts(sf, "shared");
 					continue;
@@ -2619,7 +2639,7 @@ static int mpam_capacity_show(struct seq_file *sf, void *v)
 {
 	struct mpam_cg_class *cls;
 	unsigned int i, used;
-	int err;
+	int err, ctrl, mon;
 
 	mutex_lock(&mpam_cg_mutex);
 	if (!mpam_cg_can_show(css_mpam(seq_css(sf)), &err))
@@ -2634,12 +2654,16 @@ static int mpam_capacity_show(struct seq_file *sf, void *v)
 			seq_printf(sf, "%s:%u", cls->name, cls->comp_ids[i]);
 			if (mpam_class_has(cls, MPAM_CG_PORTION))
 				seq_printf(sf, " portions=%u", cls->portions);
-			seq_printf(sf, " cmax=%d bw.max=%d bw.min=%d csu=%u mbwu=%u\n",
-				   mpam_class_has(cls, MPAM_CG_CMAX),
-				   mpam_class_has(cls, MPAM_CG_BW_MAX),
-				   mpam_class_has(cls, MPAM_CG_BW_MIN),
-				   cls->mons[MPAM_CG_MON_OCCUPANCY],
-				   cls->mons[MPAM_CG_MON_BYTES]);
+			for (ctrl = 0; ctrl < MPAM_CG_NR_CTRLS; ctrl++) {
+				if (mpam_ctrl_is_pct(ctrl))
+					seq_printf(sf, " %s=%d",
+						   mpam_cg_pct_ctrls[ctrl].key,
+						   mpam_class_has(cls, ctrl));
+			}
+			for (mon = 0; mon < MPAM_CG_NR_MONS; mon++)
+				seq_printf(sf, " %s=%u", mpam_cg_mon_names[mon],
+					   cls->mons[mon]);
+			seq_putc(sf, '\n');
 		}
 	}
 out:

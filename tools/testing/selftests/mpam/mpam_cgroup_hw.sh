@@ -207,7 +207,7 @@ cls=$(counter_class "$A")
 if [ -z "$cls" ]; then
 	ktap_test_skip "$PROFILE: no class with byte counters left for the controller"
 else
-	n=$(awk -v c="$cls" 'index($1, c ":") == 1 { sub(/.*mbwu=/, ""); print; exit }' \
+	n=$(awk -v c="$cls" 'index($1, c ":") == 1 { sub(/.*bytes=/, ""); print; exit }' \
 		"$CG/mpam.capacity")
 	ok=0 refused=0 i=1
 	while [ $i -le 5 ]; do
