@@ -93,7 +93,7 @@ struct mpam_cg_lines {
 
 /*
  * What a subtree may use together on one component, in hardware steps of
- * each percentage control (see mpam_steps_total()).
+ * each percentage control (see mpam_cg_steps_total()).
  */
 struct mpam_cg_share {
 	u32 steps[MPAM_CG_NR_CTRLS];
@@ -149,8 +149,8 @@ struct mpam_cg {
 	struct list_head member_node;
 
 	bool online;
-	bool own_partid;	/* owns the partition own_id */
-	bool own_pmg;		/* owns pmg within partid */
+	bool has_partid;	/* owns the partition own_id */
+	bool has_pmg;		/* owns pmg within partid */
 	u16 own_id;
 	u16 partid;		/* the partition its tasks run in */
 	u8 pmg;
@@ -280,28 +280,28 @@ static const char * const mpam_cg_mon_names[MPAM_CG_NR_MONS] = {
 	[MPAM_CG_MON_BYTES] = "bytes",
 };
 
-static bool mpam_ctrl_is_pct(int ctrl)
+static bool mpam_cg_ctrl_is_pct(int ctrl)
 {
 	return ctrl != MPAM_CG_PORTION;
 }
 
-static bool mpam_ctrl_is_min(int ctrl)
+static bool mpam_cg_ctrl_is_min(int ctrl)
 {
 	return mpam_cg_pct_ctrls[ctrl].minimum;
 }
 
-static u8 mpam_pct_unrestricted(int ctrl)
+static u8 mpam_cg_pct_unrestricted(int ctrl)
 {
 	return mpam_cg_pct_ctrls[ctrl].unrestricted;
 }
 
-static u8 mpam_pct_lowest(int ctrl)
+static u8 mpam_cg_pct_lowest(int ctrl)
 {
 	return mpam_cg_pct_ctrls[ctrl].lowest;
 }
 
 /* mpam_cg_class_has(), for the core's controls too. */
-static bool mpam_class_has(struct mpam_cg_class *cls, int ctrl)
+static bool mpam_cg_has_ctrl(struct mpam_cg_class *cls, int ctrl)
 {
 	return mpam_cg_class_has(cls, ctrl == MPAM_CG_EXCLUSIVE ?
 				 MPAM_CG_PORTION : ctrl);
@@ -312,24 +312,24 @@ static void mpam_cg_config_init(struct mpam_cg_class *cls,
 {
 	int i;
 
-	if (mpam_class_has(cls, MPAM_CG_PORTION))
+	if (mpam_cg_has_ctrl(cls, MPAM_CG_PORTION))
 		bitmap_fill(cfg->portion, cls->portions);
 	for (i = 0; i < MPAM_CG_NR_CTRLS; i++)
-		cfg->pct[i] = mpam_pct_unrestricted(i);
+		cfg->pct[i] = mpam_cg_pct_unrestricted(i);
 }
 
 static void mpam_cg_config_copy(struct mpam_cg_class *cls,
 				struct mpam_cg_config *dst,
 				const struct mpam_cg_config *src)
 {
-	if (mpam_class_has(cls, MPAM_CG_PORTION))
+	if (mpam_cg_has_ctrl(cls, MPAM_CG_PORTION))
 		bitmap_copy(dst->portion, src->portion, cls->portions);
 	memcpy(dst->pct, src->pct, sizeof(dst->pct));
 }
 
 /* --- the lines of a cgroup ----------------------------------------------- */
 
-static size_t mpam_lines_size(struct mpam_cg_class *cls)
+static size_t mpam_cg_lines_size(struct mpam_cg_class *cls)
 {
 	size_t n = cls->nr_comps + 1;
 
@@ -337,13 +337,13 @@ static size_t mpam_lines_size(struct mpam_cg_class *cls)
 	       2 * n * BITS_TO_LONGS(cls->portions) * sizeof(unsigned long);
 }
 
-static struct mpam_cg_lines *mpam_lines_alloc(struct mpam_cg_class *cls)
+static struct mpam_cg_lines *mpam_cg_lines_alloc(struct mpam_cg_class *cls)
 {
 	struct mpam_cg_lines *l;
 	unsigned long *bits;
 	unsigned int i;
 
-	l = kzalloc(mpam_lines_size(cls), GFP_KERNEL);
+	l = kzalloc(mpam_cg_lines_size(cls), GFP_KERNEL);
 	if (!l)
 		return NULL;
 	bits = (unsigned long *)&l->comp[cls->nr_comps];
@@ -443,7 +443,7 @@ static struct misc_cg *mpam_cg_get_misc(struct mpam_cg *cg)
 #endif
 }
 
-static int mpam_misc_charge(enum misc_res_type type, struct misc_cg *misc)
+static int mpam_cg_misc_charge(enum misc_res_type type, struct misc_cg *misc)
 {
 	int err = misc ? misc_cg_try_charge(type, misc, 1) : 0;
 
@@ -451,7 +451,7 @@ static int mpam_misc_charge(enum misc_res_type type, struct misc_cg *misc)
 	return err == -EBUSY ? -ENOSPC : err;
 }
 
-static void mpam_misc_uncharge(enum misc_res_type type, struct misc_cg *misc)
+static void mpam_cg_misc_uncharge(enum misc_res_type type, struct misc_cg *misc)
 {
 	if (misc)
 		misc_cg_uncharge(type, misc, 1);
@@ -463,7 +463,7 @@ static int mpam_cg_charge_ctr(struct mpam_cg *cg)
 
 	if (!cg->misc)
 		cg->misc = mpam_cg_get_misc(cg);
-	err = mpam_misc_charge(MISC_CG_RES_MPAM_COUNTER, cg->misc);
+	err = mpam_cg_misc_charge(MISC_CG_RES_MPAM_COUNTER, cg->misc);
 	if (!err)
 		cg->nr_charged++;
 	if (!cg->nr_charged) {
@@ -475,7 +475,7 @@ static int mpam_cg_charge_ctr(struct mpam_cg *cg)
 
 static void mpam_cg_uncharge_ctr(struct mpam_cg *cg)
 {
-	mpam_misc_uncharge(MISC_CG_RES_MPAM_COUNTER, cg->misc);
+	mpam_cg_misc_uncharge(MISC_CG_RES_MPAM_COUNTER, cg->misc);
 	if (!--cg->nr_charged) {
 		put_misc_cg(cg->misc);
 		cg->misc = NULL;
@@ -494,7 +494,7 @@ static int mpam_cg_alloc_partid(struct mpam_cg *cg)
 	struct misc_cg *misc = mpam_cg_get_misc(cg);
 	int partid, err;
 
-	err = mpam_misc_charge(MISC_CG_RES_MPAM_PARTID, misc);
+	err = mpam_cg_misc_charge(MISC_CG_RES_MPAM_PARTID, misc);
 	if (err) {
 		put_misc_cg(misc);
 		return err;
@@ -502,7 +502,7 @@ static int mpam_cg_alloc_partid(struct mpam_cg *cg)
 	partid = ida_alloc_range(&mpam_cg_hw->partids, 1,
 				 mpam_cg_hw->prov->nr_partids - 1, GFP_KERNEL);
 	if (partid < 0) {
-		mpam_misc_uncharge(MISC_CG_RES_MPAM_PARTID, misc);
+		mpam_cg_misc_uncharge(MISC_CG_RES_MPAM_PARTID, misc);
 		put_misc_cg(misc);
 		return partid;
 	}
@@ -512,7 +512,7 @@ static int mpam_cg_alloc_partid(struct mpam_cg *cg)
 
 static void mpam_cg_uncharge_partid(struct mpam_cg *cg)
 {
-	mpam_misc_uncharge(MISC_CG_RES_MPAM_PARTID, cg->part_misc);
+	mpam_cg_misc_uncharge(MISC_CG_RES_MPAM_PARTID, cg->part_misc);
 	put_misc_cg(cg->part_misc);
 	cg->part_misc = NULL;
 }
@@ -525,7 +525,7 @@ static void mpam_cg_release_partid(struct mpam_cg *cg, u16 partid)
 
 /* --- effective settings -------------------------------------------------- */
 
-static size_t mpam_eff_bits_longs(void)
+static size_t mpam_cg_eff_bits_longs(void)
 {
 	struct mpam_cg_class *cls;
 	size_t n = 0;
@@ -536,7 +536,7 @@ static size_t mpam_eff_bits_longs(void)
 }
 
 /* An array of effective settings for every component of every class. */
-static struct mpam_cg_config *mpam_eff_alloc(void)
+static struct mpam_cg_config *mpam_cg_eff_alloc(void)
 {
 	struct mpam_cg_config *eff;
 	struct mpam_cg_class *cls;
@@ -544,7 +544,7 @@ static struct mpam_cg_config *mpam_eff_alloc(void)
 	unsigned int i, n = 0;
 
 	eff = kzalloc(mpam_cg_hw->nr_comps * sizeof(*eff) +
-		      mpam_eff_bits_longs() * sizeof(unsigned long), GFP_KERNEL);
+		      mpam_cg_eff_bits_longs() * sizeof(unsigned long), GFP_KERNEL);
 	if (!eff)
 		return NULL;
 	bits = (unsigned long *)&eff[mpam_cg_hw->nr_comps];
@@ -575,9 +575,9 @@ static int mpam_cg_alloc_eff(struct mpam_cg *cg)
 {
 	if (cg->eff)
 		return 0;
-	cg->eff = mpam_eff_alloc();
-	cg->next = mpam_eff_alloc();
-	cg->nest = mpam_eff_alloc();
+	cg->eff = mpam_cg_eff_alloc();
+	cg->next = mpam_cg_eff_alloc();
+	cg->nest = mpam_cg_eff_alloc();
 	cg->share = kcalloc(mpam_cg_hw->nr_comps, sizeof(*cg->share), GFP_KERNEL);
 	if (cg->eff && cg->next && cg->nest && cg->share)
 		return 0;
@@ -600,7 +600,7 @@ static void mpam_cg_reset_eff(struct mpam_cg *cg)
 /* The nearest ancestor of @cg, or @cg, that owns a partition. */
 static struct mpam_cg *mpam_cg_owner(struct mpam_cg *cg)
 {
-	while (!cg->own_partid)
+	while (!cg->has_partid)
 		cg = parent_mpam(cg);
 	return cg;
 }
@@ -618,7 +618,7 @@ static bool mpam_cg_below(struct mpam_cg *cg, struct mpam_cg *top)
 static struct mpam_cg *mpam_cg_part(struct mpam_cg *cg)
 {
 	for (;; cg = parent_mpam(cg)) {
-		if (cg->own_partid)
+		if (cg->has_partid)
 			return cg;
 		if (cg->leader)
 			return cg->leader;
@@ -628,7 +628,7 @@ static struct mpam_cg *mpam_cg_part(struct mpam_cg *cg)
 /* Does only the subtree of @cg run in the partition it owns? */
 static bool mpam_cg_whole(struct mpam_cg *cg)
 {
-	return cg->own_partid && list_empty(&cg->members);
+	return cg->has_partid && list_empty(&cg->members);
 }
 
 /*
@@ -682,25 +682,25 @@ static struct mpam_cg *mpam_cg_next_owner(struct mpam_cg *pos,
  * step, a minimum at most all but one.  Both round up, as the provider
  * does.
  */
-static u32 mpam_steps_total(struct mpam_cg_class *cls, int ctrl)
+static u32 mpam_cg_steps_total(struct mpam_cg_class *cls, int ctrl)
 {
 	return cls->pct_bits[ctrl] ? 1U << cls->pct_bits[ctrl] : 100;
 }
 
-static u32 mpam_pct_to_steps(struct mpam_cg_class *cls, int ctrl, u8 pct)
+static u32 mpam_cg_pct_to_steps(struct mpam_cg_class *cls, int ctrl, u8 pct)
 {
-	u32 total = mpam_steps_total(cls, ctrl);
+	u32 total = mpam_cg_steps_total(cls, ctrl);
 	u32 steps = DIV_ROUND_UP(pct * total, 100);
 
-	if (mpam_ctrl_is_min(ctrl))
+	if (mpam_cg_ctrl_is_min(ctrl))
 		return cls->pct_bits[ctrl] ? min(steps, total - 1) : steps;
 	return max(steps, 1U);
 }
 
 /* The largest percentage that takes no more than @steps. */
-static u8 mpam_steps_to_pct(struct mpam_cg_class *cls, int ctrl, u32 steps)
+static u8 mpam_cg_steps_to_pct(struct mpam_cg_class *cls, int ctrl, u32 steps)
 {
-	u32 total = mpam_steps_total(cls, ctrl);
+	u32 total = mpam_cg_steps_total(cls, ctrl);
 
 	if (steps >= total)
 		return 100;
@@ -708,12 +708,12 @@ static u8 mpam_steps_to_pct(struct mpam_cg_class *cls, int ctrl, u32 steps)
 }
 
 /* The cgroup's own value of percentage control @ctrl, in steps. */
-static u32 mpam_own_steps(struct mpam_cg_class *cls,
-			  const struct mpam_cg_val *own, int ctrl)
+static u32 mpam_cg_own_steps(struct mpam_cg_class *cls,
+			     const struct mpam_cg_val *own, int ctrl)
 {
 	if (!own || !(own->set & BIT(ctrl)))
-		return mpam_ctrl_is_min(ctrl) ? 0 : mpam_steps_total(cls, ctrl);
-	return mpam_pct_to_steps(cls, ctrl, own->pct[ctrl]);
+		return mpam_cg_ctrl_is_min(ctrl) ? 0 : mpam_cg_steps_total(cls, ctrl);
+	return mpam_cg_pct_to_steps(cls, ctrl, own->pct[ctrl]);
 }
 
 /*
@@ -752,17 +752,17 @@ static const struct mpam_cg_val *mpam_cg_own_val(struct mpam_cg *cg,
  * it asks.  Returns @x's own steps, or 0 if some partition would get less
  * than the smallest limit the hardware has.
  */
-static u32 mpam_divide_limit(struct mpam_cg *x, struct mpam_cg_class *cls,
-			     unsigned int n, int ctrl, u32 own_ask)
+static u32 mpam_cg_divide_limit(struct mpam_cg *x, struct mpam_cg_class *cls,
+				unsigned int n, int ctrl, u32 own_ask)
 {
-	u32 total = mpam_steps_total(cls, ctrl), budget = x->share[n].steps[ctrl];
-	u32 lowest = mpam_pct_to_steps(cls, ctrl, 1), fair, sum, left;
+	u32 total = mpam_cg_steps_total(cls, ctrl), budget = x->share[n].steps[ctrl];
+	u32 lowest = mpam_cg_pct_to_steps(cls, ctrl, 1), fair, sum, left;
 	unsigned int slots = 1, below;
 	struct mpam_cg_val own;
 	struct mpam_cg *e;
 
 	list_for_each_entry(e, &x->owners, owner_node) {
-		u32 ask = mpam_own_steps(cls, mpam_cg_own_val(e, cls, n - cls->comp_base,
+		u32 ask = mpam_cg_own_steps(cls, mpam_cg_own_val(e, cls, n - cls->comp_base,
 							      &own), ctrl);
 
 		e->share[n].steps[ctrl] = min(ask, budget);
@@ -814,8 +814,8 @@ static u32 mpam_divide_limit(struct mpam_cg *x, struct mpam_cg_class *cls,
  * nothing, the part of the whole its own setting gets.  Each is bounded by
  * its maximum.  Returns @x's own steps.
  */
-static u32 mpam_divide_min(struct mpam_cg *x, struct mpam_cg_class *cls,
-			   unsigned int n, u32 own_ask)
+static u32 mpam_cg_divide_min(struct mpam_cg *x, struct mpam_cg_class *cls,
+			      unsigned int n, u32 own_ask)
 {
 	u32 budget = x->share[n].steps[MPAM_CG_BW_MIN], sum = 0, given = 0;
 	bool root = mpam_cg_is_root(x);
@@ -827,7 +827,7 @@ static u32 mpam_divide_min(struct mpam_cg *x, struct mpam_cg_class *cls,
 
 		v = mpam_cg_own_val(e, cls, n - cls->comp_base, &own);
 		e->share[n].steps[MPAM_CG_BW_MIN] =
-			mpam_own_steps(cls, v, MPAM_CG_BW_MIN);
+			mpam_cg_own_steps(cls, v, MPAM_CG_BW_MIN);
 		sum += e->share[n].steps[MPAM_CG_BW_MIN];
 	}
 	if (root)
@@ -882,8 +882,8 @@ static const unsigned long *mpam_cg_claim(struct mpam_cg *cg,
  * Two claims must nest when one cgroup is below the other, as cpuset's
  * exclusive CPUs do, and not overlap otherwise.
  */
-static bool mpam_claim_agrees(struct mpam_cg *a, struct mpam_cg *b,
-			      struct mpam_cg_class *cls, unsigned int comp)
+static bool mpam_cg_claim_agrees(struct mpam_cg *a, struct mpam_cg *b,
+				 struct mpam_cg_class *cls, unsigned int comp)
 {
 	const unsigned long *ca = mpam_cg_claim(a, cls, comp);
 	const unsigned long *cb = mpam_cg_claim(b, cls, comp);
@@ -903,10 +903,10 @@ static bool mpam_cg_claims_agree(struct mpam_cg *a, struct mpam_cg *b)
 	unsigned int i;
 
 	for_each_mpam_class(cls) {
-		if (!mpam_class_has(cls, MPAM_CG_PORTION))
+		if (!mpam_cg_has_ctrl(cls, MPAM_CG_PORTION))
 			continue;
 		for (i = 0; i < cls->nr_comps; i++) {
-			if (!mpam_claim_agrees(a, b, cls, i))
+			if (!mpam_cg_claim_agrees(a, b, cls, i))
 				return false;
 		}
 	}
@@ -968,7 +968,7 @@ static int mpam_cg_divide_portion(struct mpam_cg *x, struct mpam_cg_config *up,
 	unsigned long *nest = x->nest[n].portion, *bits = x->next[n].portion;
 	int fell_back = 0;
 
-	if (!mpam_class_has(cls, MPAM_CG_PORTION))
+	if (!mpam_cg_has_ctrl(cls, MPAM_CG_PORTION))
 		return 0;
 	if (up)
 		bitmap_copy(nest, up[n].portion, cls->portions);
@@ -999,25 +999,25 @@ static int mpam_cg_divide_pcts(struct mpam_cg *x, struct mpam_cg_class *cls,
 	int ctrl;
 
 	for (ctrl = 0; ctrl < MPAM_CG_NR_CTRLS; ctrl++) {
-		if (!mpam_ctrl_is_pct(ctrl))
+		if (!mpam_cg_ctrl_is_pct(ctrl))
 			continue;
 		/* The root's share is the whole; what it asks is its own. */
 		if (root)
-			x->share[n].steps[ctrl] = mpam_steps_total(cls, ctrl);
-		steps[ctrl] = root ? mpam_own_steps(cls, v, ctrl) :
+			x->share[n].steps[ctrl] = mpam_cg_steps_total(cls, ctrl);
+		steps[ctrl] = root ? mpam_cg_own_steps(cls, v, ctrl) :
 				     x->share[n].steps[ctrl];
 	}
 	for (ctrl = 0; ctrl < MPAM_CG_NR_CTRLS; ctrl++) {
-		if (!mpam_ctrl_is_pct(ctrl) || mpam_ctrl_is_min(ctrl))
+		if (!mpam_cg_ctrl_is_pct(ctrl) || mpam_cg_ctrl_is_min(ctrl))
 			continue;
-		steps[ctrl] = mpam_divide_limit(x, cls, n, ctrl, steps[ctrl]);
+		steps[ctrl] = mpam_cg_divide_limit(x, cls, n, ctrl, steps[ctrl]);
 		if (!steps[ctrl])
 			return -ENOSPC;
-		cfg->pct[ctrl] = mpam_steps_to_pct(cls, ctrl, steps[ctrl]);
+		cfg->pct[ctrl] = mpam_cg_steps_to_pct(cls, ctrl, steps[ctrl]);
 	}
-	steps[MPAM_CG_BW_MIN] = mpam_divide_min(x, cls, n, steps[MPAM_CG_BW_MIN]);
+	steps[MPAM_CG_BW_MIN] = mpam_cg_divide_min(x, cls, n, steps[MPAM_CG_BW_MIN]);
 	cfg->pct[MPAM_CG_BW_MIN] =
-		min(mpam_steps_to_pct(cls, MPAM_CG_BW_MIN, steps[MPAM_CG_BW_MIN]),
+		min(mpam_cg_steps_to_pct(cls, MPAM_CG_BW_MIN, steps[MPAM_CG_BW_MIN]),
 		    cfg->pct[MPAM_CG_BW_MAX]);
 	return 0;
 }
@@ -1083,22 +1083,22 @@ static int mpam_cg_recompute(struct mpam_cg *top, struct mpam_cg *cg)
 	return 0;
 }
 
-static bool mpam_config_equal(struct mpam_cg_class *cls,
-			      const struct mpam_cg_config *a,
-			      const struct mpam_cg_config *b)
+static bool mpam_cg_config_equal(struct mpam_cg_class *cls,
+				 const struct mpam_cg_config *a,
+				 const struct mpam_cg_config *b)
 {
-	if (mpam_class_has(cls, MPAM_CG_PORTION) &&
+	if (mpam_cg_has_ctrl(cls, MPAM_CG_PORTION) &&
 	    !bitmap_equal(a->portion, b->portion, cls->portions))
 		return false;
 	return !memcmp(a->pct, b->pct, sizeof(a->pct));
 }
 
 /* Does @next let the partition use no more than @cur anywhere? */
-static bool mpam_config_tighter(struct mpam_cg_class *cls,
-				const struct mpam_cg_config *next,
-				const struct mpam_cg_config *cur)
+static bool mpam_cg_config_tighter(struct mpam_cg_class *cls,
+				   const struct mpam_cg_config *next,
+				   const struct mpam_cg_config *cur)
 {
-	if (mpam_class_has(cls, MPAM_CG_PORTION) &&
+	if (mpam_cg_has_ctrl(cls, MPAM_CG_PORTION) &&
 	    !bitmap_subset(next->portion, cur->portion, cls->portions))
 		return false;
 	return next->pct[MPAM_CG_CMAX] <= cur->pct[MPAM_CG_CMAX] &&
@@ -1128,8 +1128,8 @@ static int mpam_cg_program(struct mpam_cg *top)
 					struct mpam_cg_config *next = &pos->next[n];
 					struct mpam_cg_config *eff = &pos->eff[n];
 
-					if (mpam_config_equal(cls, next, eff) ||
-					    (!pass && !mpam_config_tighter(cls, next, eff)))
+					if (mpam_cg_config_equal(cls, next, eff) ||
+					    (!pass && !mpam_cg_config_tighter(cls, next, eff)))
 						continue;
 					err = mpam_cg_hw->ops->apply(cls, i,
 								pos->own_id, next);
@@ -1176,14 +1176,14 @@ static int mpam_cg_update(struct mpam_cg *top, struct mpam_cg *cg)
 
 static u32 mpam_cg_ctr_key(struct mpam_cg *cg)
 {
-	if (!cg->own_pmg)
+	if (!cg->has_pmg)
 		return 0;
 	return MPAM_CG_KEY_VALID | (mpam_cg_whole(cg) ? MPAM_CG_KEY_WHOLE : 0) |
 	       (u32)cg->partid << 8 | cg->pmg;
 }
 
-static struct mpam_cg **mpam_ctr_slot(struct mpam_cg_class *cls,
-				      unsigned int comp, unsigned int idx)
+static struct mpam_cg **mpam_cg_ctr_slot(struct mpam_cg_class *cls,
+					 unsigned int comp, unsigned int idx)
 {
 	return &mpam_cg_hw->ctr_owner[cls->ctr_base +
 				      comp * cls->mons[MPAM_CG_MON_BYTES] + idx];
@@ -1318,9 +1318,9 @@ static void mpam_cg_sync_cpus(void)
 
 static void mpam_cg_put_pmg(struct mpam_cg *cg)
 {
-	if (cg->own_pmg)
+	if (cg->has_pmg)
 		clear_bit(cg->pmg, mpam_pmg_map(cg->partid));
-	cg->own_pmg = false;
+	cg->has_pmg = false;
 }
 
 /*
@@ -1333,36 +1333,36 @@ static void mpam_cg_put_pmg(struct mpam_cg *cg)
 static void mpam_cg_settle(struct mpam_cg *cg)
 {
 	struct mpam_cg *parent = cg->leader ?: parent_mpam(cg);
-	u16 partid = cg->own_partid ? cg->own_id : parent->partid;
+	u16 partid = cg->has_partid ? cg->own_id : parent->partid;
 	unsigned long *map;
 	u32 label;
 	int pmg;
 
-	if (cg->own_pmg && cg->partid == partid)
+	if (cg->has_pmg && cg->partid == partid)
 		goto label;
 	mpam_cg_put_pmg(cg);
 	cg->partid = partid;
 	map = mpam_pmg_map(partid);
 	/* An owner monitors through PMG 0 unless it took a partition over. */
 	pmg = find_next_zero_bit(map, mpam_cg_hw->prov->nr_pmgs,
-				 cg->own_partid ? 0 : 1);
+				 cg->has_partid ? 0 : 1);
 	if (pmg >= mpam_cg_hw->prov->nr_pmgs)
 		pmg = -1;
 	if (pmg >= 0) {
 		set_bit(pmg, map);
-		cg->own_pmg = true;
+		cg->has_pmg = true;
 		cg->pmg = pmg;
 	} else {
 		cg->pmg = parent->pmg;
 		mpam_cg_event(cg, MPAM_CG_EV_NO_PMG);
 	}
 label:
-	if (!cg->own_pmg)
+	if (!cg->has_pmg)
 		cg->pmg = parent->pmg;
 	label = MPAM_CG_LABEL(cg->partid, cg->pmg);
 	if (label != cg->label) {
 		WRITE_ONCE(cg->label, label);
-		/* Order the label before fork's second look, see mpam_fork(). */
+		/* Order the label before fork's second look, see mpam_cg_fork(). */
 		smp_mb();
 		mpam_cg_label_tasks(cg);
 	}
@@ -1389,7 +1389,7 @@ static void mpam_cg_settle_subtree(struct mpam_cg *cg)
 			pos = css_rightmost_descendant(pos);
 			continue;
 		}
-		if (d->own_partid) {
+		if (d->has_partid) {
 			/* Its partition is its own; only its PMG may follow. */
 			pos = css_rightmost_descendant(pos);
 			continue;
@@ -1402,7 +1402,7 @@ static void mpam_cg_settle_subtree(struct mpam_cg *cg)
 /* Program the default settings for @partid, which nobody uses any more. */
 static void mpam_cg_reset_partid(u16 partid)
 {
-	struct mpam_cg_config *eff = mpam_eff_alloc();
+	struct mpam_cg_config *eff = mpam_cg_eff_alloc();
 	struct mpam_cg_class *cls;
 	unsigned int i, n = 0;
 
@@ -1485,7 +1485,7 @@ static void mpam_cg_maybe_deactivate(void)
 		cg->ctr_key = 0;
 		if (cg->label) {
 			WRITE_ONCE(cg->label, 0);
-			/* Pairs with the second look of mpam_fork(). */
+			/* Pairs with the second look of mpam_cg_fork(). */
 			smp_mb();
 			mpam_cg_label_tasks(cg);
 		}
@@ -1499,7 +1499,7 @@ static void mpam_cg_maybe_deactivate(void)
 
 /* --- setting files ------------------------------------------------------- */
 
-static struct mpam_cg_class *mpam_find_class(const char *name)
+static struct mpam_cg_class *mpam_cg_find_class(const char *name)
 {
 	struct mpam_cg_class *cls;
 
@@ -1510,7 +1510,7 @@ static struct mpam_cg_class *mpam_find_class(const char *name)
 	return NULL;
 }
 
-static int mpam_find_comp(struct mpam_cg_class *cls, const char *id)
+static int mpam_cg_find_comp(struct mpam_cg_class *cls, const char *id)
 {
 	unsigned int i;
 	u32 val;
@@ -1534,8 +1534,8 @@ struct mpam_cg_req {
 	unsigned long *portion;		/* scratch, cls->portions wide */
 };
 
-static int mpam_parse_portion(struct mpam_cg_class *cls, const char *s,
-			      unsigned long *bits)
+static int mpam_cg_parse_portion(struct mpam_cg_class *cls, const char *s,
+				 unsigned long *bits)
 {
 	unsigned int first, last;
 
@@ -1556,7 +1556,7 @@ static int mpam_parse_portion(struct mpam_cg_class *cls, const char *s,
 	return 0;
 }
 
-static int mpam_parse_pct(int ctrl, const char *s, u8 *pct)
+static int mpam_cg_parse_pct(int ctrl, const char *s, u8 *pct)
 {
 	if (!strcmp(s, "max")) {
 		*pct = 100;
@@ -1564,7 +1564,7 @@ static int mpam_parse_pct(int ctrl, const char *s, u8 *pct)
 	}
 	if (kstrtou8(s, 10, pct))
 		return -EINVAL;
-	if (*pct < mpam_pct_lowest(ctrl) || *pct > 100)
+	if (*pct < mpam_cg_pct_lowest(ctrl) || *pct > 100)
 		return -EINVAL;
 	return 0;
 }
@@ -1574,8 +1574,8 @@ static int mpam_parse_pct(int ctrl, const char *s, u8 *pct)
  * into the class, the component (-1: the class-wide line) and the value.
  * Changes nothing.
  */
-static int mpam_parse_key(char *buf, struct mpam_cg_class **cls, int *comp,
-			  char **val)
+static int mpam_cg_parse_key(char *buf, struct mpam_cg_class **cls, int *comp,
+			     char **val)
 {
 	char *key, *id;
 
@@ -1587,10 +1587,10 @@ static int mpam_parse_key(char *buf, struct mpam_cg_class **cls, int *comp,
 	id = strchr(key, ':');
 	if (id)
 		*id++ = '\0';
-	*cls = mpam_find_class(key);
+	*cls = mpam_cg_find_class(key);
 	if (!*cls)
 		return -EINVAL;
-	*comp = id ? mpam_find_comp(*cls, id) : -1;
+	*comp = id ? mpam_cg_find_comp(*cls, id) : -1;
 	return id && *comp < 0 ? -EINVAL : 0;
 }
 
@@ -1598,33 +1598,33 @@ static int mpam_parse_key(char *buf, struct mpam_cg_class **cls, int *comp,
  * Parse a line of setting @ctrl into @req, whose ->portion points to a
  * bitmap wide enough for any class.  Changes nothing.
  */
-static int mpam_parse_line(int ctrl, char *buf, struct mpam_cg_req *req)
+static int mpam_cg_parse_line(int ctrl, char *buf, struct mpam_cg_req *req)
 {
 	char *val;
 	int err;
 
-	err = mpam_parse_key(buf, &req->cls, &req->comp, &val);
+	err = mpam_cg_parse_key(buf, &req->cls, &req->comp, &val);
 	if (err)
 		return err;
-	if (!mpam_class_has(req->cls, ctrl))
+	if (!mpam_cg_has_ctrl(req->cls, ctrl))
 		return -EINVAL;
 	req->remove = !strcmp(val, "default");
 	if (req->remove)
 		return 0;
 	if (ctrl == MPAM_CG_PORTION || ctrl == MPAM_CG_EXCLUSIVE)
-		return mpam_parse_portion(req->cls, val, req->portion);
-	return mpam_parse_pct(ctrl, val, &req->pct);
+		return mpam_cg_parse_portion(req->cls, val, req->portion);
+	return mpam_cg_parse_pct(ctrl, val, &req->pct);
 }
 
 /* Does @val of @cls hold the unrestricted value of @ctrl? */
-static bool mpam_val_unrestricted(struct mpam_cg_class *cls,
-				  struct mpam_cg_val *val, int ctrl)
+static bool mpam_cg_val_unrestricted(struct mpam_cg_class *cls,
+				     struct mpam_cg_val *val, int ctrl)
 {
 	if (ctrl == MPAM_CG_EXCLUSIVE)
 		return false;	/* claiming every portion is still a claim */
 	if (ctrl == MPAM_CG_PORTION)
 		return bitmap_full(val->portion, cls->portions);
-	return val->pct[ctrl] == mpam_pct_unrestricted(ctrl);
+	return val->pct[ctrl] == mpam_cg_pct_unrestricted(ctrl);
 }
 
 /*
@@ -1632,8 +1632,8 @@ static bool mpam_val_unrestricted(struct mpam_cg_class *cls,
  * is the same as no line.  Returns the change in the number of controls
  * set.
  */
-static int mpam_line_store(int ctrl, struct mpam_cg_req *req,
-			   struct mpam_cg_val *line)
+static int mpam_cg_line_store(int ctrl, struct mpam_cg_req *req,
+			      struct mpam_cg_val *line)
 {
 	bool was = line->set & BIT(ctrl);
 
@@ -1645,7 +1645,7 @@ static int mpam_line_store(int ctrl, struct mpam_cg_req *req,
 		line->pct[ctrl] = req->pct;
 
 	if (req->remove || (req->comp < 0 &&
-			    mpam_val_unrestricted(req->cls, line, ctrl)))
+			    mpam_cg_val_unrestricted(req->cls, line, ctrl)))
 		line->set &= ~BIT(ctrl);
 	else
 		line->set |= BIT(ctrl);
@@ -1663,7 +1663,7 @@ static int mpam_cg_prepare(struct mpam_cg *cg, struct mpam_cg_class *cls)
 		cg->nr_lines = mpam_cg_hw->nr_classes;
 	}
 	if (!cg->lines[cls->index]) {
-		cg->lines[cls->index] = mpam_lines_alloc(cls);
+		cg->lines[cls->index] = mpam_cg_lines_alloc(cls);
 		if (!cg->lines[cls->index])
 			return -ENOMEM;
 	}
@@ -1672,7 +1672,7 @@ static int mpam_cg_prepare(struct mpam_cg *cg, struct mpam_cg_class *cls)
 
 static void mpam_cg_take_partid(struct mpam_cg *cg, u16 partid)
 {
-	cg->own_partid = true;
+	cg->has_partid = true;
 	cg->own_id = partid;
 	mpam_cg_link_owner(cg);
 	mpam_cg_hw->nr_parts++;
@@ -1680,7 +1680,7 @@ static void mpam_cg_take_partid(struct mpam_cg *cg, u16 partid)
 
 static void mpam_cg_drop_partid(struct mpam_cg *cg)
 {
-	cg->own_partid = false;
+	cg->has_partid = false;
 	mpam_cg_unlink_owner(cg);
 	mpam_cg_hw->nr_parts--;
 }
@@ -1750,9 +1750,9 @@ static bool mpam_cg_is_member(struct mpam_cg *cg)
 	return cg->share_name[0] && cg->nr_set;
 }
 
-static bool mpam_val_equal(struct mpam_cg_class *cls,
-			   const struct mpam_cg_val *a,
-			   const struct mpam_cg_val *b)
+static bool mpam_cg_val_equal(struct mpam_cg_class *cls,
+			      const struct mpam_cg_val *a,
+			      const struct mpam_cg_val *b)
 {
 	unsigned long set = a ? a->set : 0;
 	int ctrl;
@@ -1780,8 +1780,8 @@ static bool mpam_cg_same_share(struct mpam_cg *a, struct mpam_cg *b)
 		return false;
 	for_each_mpam_class(cls) {
 		for (i = -1; i < (int)cls->nr_comps; i++) {
-			if (!mpam_val_equal(cls, mpam_cg_line(a, cls, i),
-					    mpam_cg_line(b, cls, i)))
+			if (!mpam_cg_val_equal(cls, mpam_cg_line(a, cls, i),
+					       mpam_cg_line(b, cls, i)))
 				return false;
 		}
 	}
@@ -1842,7 +1842,7 @@ static int mpam_cg_check_share(struct mpam_cg *cg)
 			return -EBUSY;
 	}
 	if (!mpam_cg_is_member(cg))
-		return cg->own_partid || !mpam_cg_splits_share(cg) ? 0 : -EBUSY;
+		return cg->has_partid || !mpam_cg_splits_share(cg) ? 0 : -EBUSY;
 	if (mpam_cg_claims(cg))
 		return -EINVAL;
 	rcu_read_lock();
@@ -1894,8 +1894,8 @@ static void mpam_cg_pass(struct mpam_cg *cg, struct mpam_cg *to)
 	swap(cg->share, to->share);
 	swap(cg->part_misc, to->part_misc);
 	to->own_id = cg->own_id;
-	to->own_partid = true;
-	cg->own_partid = false;
+	to->has_partid = true;
+	cg->has_partid = false;
 	list_replace_init(&cg->owner_node, &to->owner_node);
 	to->owner_up = cg->owner_up;
 	cg->owner_up = NULL;
@@ -1952,12 +1952,12 @@ static int mpam_cg_place(struct mpam_cg *cg)
 
 	if (to) {
 		mpam_cg_join(cg, to);
-		if (cg->own_partid)
+		if (cg->has_partid)
 			err = mpam_cg_change(cg, -1, true);
 		else
 			mpam_cg_move_tasks(cg);
 	} else if (cg->nr_set) {
-		if (!cg->own_partid) {
+		if (!cg->has_partid) {
 			partid = mpam_cg_alloc_partid(cg);
 			err = min(partid, 0);
 		}
@@ -1965,7 +1965,7 @@ static int mpam_cg_place(struct mpam_cg *cg)
 			err = mpam_cg_change(cg, partid, false);
 		if (err && partid >= 0)
 			mpam_cg_release_partid(cg, partid);
-	} else if (cg->own_partid) {
+	} else if (cg->has_partid) {
 		err = mpam_cg_change(cg, -1, true);
 	} else if (was || heir) {
 		mpam_cg_move_tasks(cg);
@@ -2003,7 +2003,7 @@ static int mpam_cg_store(struct mpam_cg *cg, int ctrl, char *buf,
 	struct mpam_cg_val *line;
 	int err;
 
-	err = mpam_parse_line(ctrl, buf, req);
+	err = mpam_cg_parse_line(ctrl, buf, req);
 	if (err)
 		return err;
 	err = mpam_cg_prepare(cg, req->cls);
@@ -2014,7 +2014,7 @@ static int mpam_cg_store(struct mpam_cg *cg, int ctrl, char *buf,
 	memcpy(saved->pct, line->pct, sizeof(saved->pct));
 	bitmap_copy(saved->portion, line->portion, req->cls->portions);
 	bitmap_copy(saved->exclusive, line->exclusive, req->cls->portions);
-	req->delta = mpam_line_store(ctrl, req, line);
+	req->delta = mpam_cg_line_store(ctrl, req, line);
 	return 0;
 }
 
@@ -2075,19 +2075,19 @@ out_unlock:
 	return err;
 }
 
-static ssize_t mpam_setting_write(struct kernfs_open_file *of, char *buf,
-				  size_t nbytes, loff_t off)
+static ssize_t mpam_cg_setting_write(struct kernfs_open_file *of, char *buf,
+				     size_t nbytes, loff_t off)
 {
 	int err = mpam_cg_write(css_mpam(of_css(of)), of_cft(of)->private, buf);
 
 	return err ?: nbytes;
 }
 
-static void mpam_print_val(struct seq_file *sf, struct mpam_cg_class *cls,
-			   int ctrl, struct mpam_cg_val *val)
+static void mpam_cg_print_val(struct seq_file *sf, struct mpam_cg_class *cls,
+			      int ctrl, struct mpam_cg_val *val)
 {
 	if (!val || !(val->set & BIT(ctrl)))
-		seq_puts(sf, mpam_ctrl_is_min(ctrl) ? "0\n" : "max\n");
+		seq_puts(sf, mpam_cg_ctrl_is_min(ctrl) ? "0\n" : "max\n");
 	else if (ctrl == MPAM_CG_PORTION)
 		seq_printf(sf, "%*pb\n", cls->portions, val->portion);
 	else if (ctrl == MPAM_CG_EXCLUSIVE)
@@ -2096,7 +2096,7 @@ static void mpam_print_val(struct seq_file *sf, struct mpam_cg_class *cls,
 		seq_printf(sf, "%u\n", val->pct[ctrl]);
 }
 
-static int mpam_setting_show(struct seq_file *sf, void *v)
+static int mpam_cg_setting_show(struct seq_file *sf, void *v)
 {
 	struct mpam_cg *cg = css_mpam(seq_css(sf));
 	int ctrl = seq_cft(sf)->private;
@@ -2109,20 +2109,20 @@ static int mpam_setting_show(struct seq_file *sf, void *v)
 	if (!mpam_cg_can_show(cg, &err))
 		goto out;
 	for_each_mpam_class(cls) {
-		if (!mpam_class_has(cls, ctrl))
+		if (!mpam_cg_has_ctrl(cls, ctrl))
 			continue;
 		val = mpam_cg_line(cg, cls, -1);
 		/* No claim is no line: there is no "all" to print. */
 		if (ctrl != MPAM_CG_EXCLUSIVE || (val && val->set & BIT(ctrl))) {
 			seq_printf(sf, "%s ", cls->name);
-			mpam_print_val(sf, cls, ctrl, val);
+			mpam_cg_print_val(sf, cls, ctrl, val);
 		}
 		for (i = 0; i < cls->nr_comps; i++) {
 			val = mpam_cg_line(cg, cls, i);
 			if (!val || !(val->set & BIT(ctrl)))
 				continue;
 			seq_printf(sf, "%s:%u ", cls->name, cls->comp_ids[i]);
-			mpam_print_val(sf, cls, ctrl, val);
+			mpam_cg_print_val(sf, cls, ctrl, val);
 		}
 	}
 out:
@@ -2161,13 +2161,13 @@ out:
 	return err;
 }
 
-static ssize_t mpam_share_write(struct kernfs_open_file *of, char *buf,
-				size_t nbytes, loff_t off)
+static ssize_t mpam_cg_share_write(struct kernfs_open_file *of, char *buf,
+				   size_t nbytes, loff_t off)
 {
 	return mpam_cg_set_share(css_mpam(of_css(of)), buf) ?: nbytes;
 }
 
-static int mpam_share_show(struct seq_file *sf, void *v)
+static int mpam_cg_share_show(struct seq_file *sf, void *v)
 {
 	struct mpam_cg *cg = css_mpam(seq_css(sf));
 	int err;
@@ -2191,7 +2191,7 @@ static void mpam_cg_put_ctr(struct mpam_cg *cg, struct mpam_cg_class *cls,
 	if (!ctr || ctr->idx < 0)
 		return;
 	mpam_cg_unbind(cg, cls, comp);
-	*mpam_ctr_slot(cls, comp, ctr->idx) = NULL;
+	*mpam_cg_ctr_slot(cls, comp, ctr->idx) = NULL;
 	ctr->idx = -1;
 	mpam_cg_hw->nr_ctrs_used--;
 	mpam_cg_uncharge_ctr(cg);
@@ -2211,7 +2211,7 @@ static int mpam_cg_get_ctr(struct mpam_cg *cg, struct mpam_cg_class *cls,
 	if (ctr->idx >= 0)
 		return 0;
 	for (idx = 0; idx < cls->mons[MPAM_CG_MON_BYTES]; idx++) {
-		if (!*mpam_ctr_slot(cls, comp, idx))
+		if (!*mpam_cg_ctr_slot(cls, comp, idx))
 			break;
 	}
 	if (idx == cls->mons[MPAM_CG_MON_BYTES])
@@ -2226,7 +2226,7 @@ static int mpam_cg_get_ctr(struct mpam_cg *cg, struct mpam_cg_class *cls,
 		mpam_cg_uncharge_ctr(cg);
 		return err;
 	}
-	*mpam_ctr_slot(cls, comp, idx) = cg;
+	*mpam_cg_ctr_slot(cls, comp, idx) = cg;
 	mpam_cg_hw->nr_ctrs_used++;
 	return 0;
 }
@@ -2273,7 +2273,7 @@ static void mpam_cg_poll_ctrs(void)
 			continue;
 		for (i = 0; i < cls->nr_comps; i++) {
 			for (idx = 0; idx < cls->mons[MPAM_CG_MON_BYTES]; idx++) {
-				cg = *mpam_ctr_slot(cls, i, idx);
+				cg = *mpam_cg_ctr_slot(cls, i, idx);
 				if (cg)
 					mpam_cg_read_ctr(cg, cls, i, &val);
 			}
@@ -2294,7 +2294,7 @@ static void mpam_cg_poll(struct work_struct *work)
 	cpus_read_unlock();
 }
 
-static int mpam_counters_show(struct seq_file *sf, void *v)
+static int mpam_cg_counters_show(struct seq_file *sf, void *v)
 {
 	struct mpam_cg *cg = css_mpam(seq_css(sf));
 	struct mpam_cg_class *cls;
@@ -2375,7 +2375,7 @@ out:
 }
 
 /* "<class>[:<id>] on|off" to mpam.counters of @cg. */
-static int mpam_cg_counters_write(struct mpam_cg *cg, char *buf)
+static int mpam_cg_set_counters(struct mpam_cg *cg, char *buf)
 {
 	struct mpam_cg_class *cls;
 	int comp, i, err;
@@ -2387,7 +2387,7 @@ static int mpam_cg_counters_write(struct mpam_cg *cg, char *buf)
 		err = mpam_cg_gone(cg);
 		goto out;
 	}
-	err = mpam_parse_key(buf, &cls, &comp, &val);
+	err = mpam_cg_parse_key(buf, &cls, &comp, &val);
 	if (!err && (!cls->mons[MPAM_CG_MON_BYTES] ||
 		     (strcmp(val, "on") && strcmp(val, "off"))))
 		err = -EINVAL;
@@ -2408,32 +2408,32 @@ out:
 	return err;
 }
 
-static ssize_t mpam_counters_write(struct kernfs_open_file *of, char *buf,
-				   size_t nbytes, loff_t off)
+static ssize_t mpam_cg_counters_write(struct kernfs_open_file *of, char *buf,
+				      size_t nbytes, loff_t off)
 {
-	int err = mpam_cg_counters_write(css_mpam(of_css(of)), buf);
+	int err = mpam_cg_set_counters(css_mpam(of_css(of)), buf);
 
 	return err ?: nbytes;
 }
 
 /* --- read-only files ----------------------------------------------------- */
 
-static void mpam_print_config(struct seq_file *sf, struct mpam_cg_class *cls,
-			      const struct mpam_cg_config *cfg)
+static void mpam_cg_print_config(struct seq_file *sf, struct mpam_cg_class *cls,
+				 const struct mpam_cg_config *cfg)
 {
 	int i;
 
-	if (mpam_class_has(cls, MPAM_CG_PORTION))
+	if (mpam_cg_has_ctrl(cls, MPAM_CG_PORTION))
 		seq_printf(sf, " portion=%*pb", cls->portions, cfg->portion);
 	for (i = 0; i < MPAM_CG_NR_CTRLS; i++) {
-		if (mpam_ctrl_is_pct(i) && mpam_class_has(cls, i))
+		if (mpam_cg_ctrl_is_pct(i) && mpam_cg_has_ctrl(cls, i))
 			seq_printf(sf, " %s=%u", mpam_cg_pct_ctrls[i].key,
 				   cfg->pct[i]);
 	}
 	seq_putc(sf, '\n');
 }
 
-static int mpam_partition_show(struct seq_file *sf, void *v)
+static int mpam_cg_partition_show(struct seq_file *sf, void *v)
 {
 	struct mpam_cg *cg = css_mpam(seq_css(sf)), *owner;
 	struct mpam_cg_class *cls;
@@ -2445,12 +2445,12 @@ static int mpam_partition_show(struct seq_file *sf, void *v)
 		goto out;
 	owner = mpam_cg_part(cg);
 	seq_printf(sf, "partid %u\npmg %u\nmode %s\n", cg->partid, cg->pmg,
-		   cg->own_partid ? "own" : cg->leader ? "member" :
+		   cg->has_partid ? "own" : cg->leader ? "member" :
 		   mpam_cg_is_root(owner) ? "default" : "shared");
 	for_each_mpam_class(cls) {
 		for (i = 0; i < cls->nr_comps; i++, n++) {
 			seq_printf(sf, "%s:%u", cls->name, cls->comp_ids[i]);
-			mpam_print_config(sf, cls, &owner->eff[n]);
+			mpam_cg_print_config(sf, cls, &owner->eff[n]);
 		}
 	}
 out:
@@ -2462,11 +2462,11 @@ out:
  * What the hardware enforces for a percentage @pct of @ctrl, in hundredths
  * of a percent: the steps the provider programs for it.
  */
-static u32 mpam_pct_enforced(struct mpam_cg_class *cls, int ctrl, u8 pct)
+static u32 mpam_cg_pct_enforced(struct mpam_cg_class *cls, int ctrl, u8 pct)
 {
-	u32 total = mpam_steps_total(cls, ctrl);
-	u32 steps = mpam_ctrl_is_min(ctrl) && !pct ? 0 :
-		    mpam_pct_to_steps(cls, ctrl, pct);
+	u32 total = mpam_cg_steps_total(cls, ctrl);
+	u32 steps = mpam_cg_ctrl_is_min(ctrl) && !pct ? 0 :
+		    mpam_cg_pct_to_steps(cls, ctrl, pct);
 
 	return steps * 10000 / total;
 }
@@ -2476,7 +2476,7 @@ static u32 mpam_pct_enforced(struct mpam_cg_class *cls, int ctrl, u8 pct)
  * the partition the cgroup runs in, after its ancestors' limits and their
  * division.
  */
-static int mpam_effective_show(struct seq_file *sf, void *v)
+static int mpam_cg_effective_show(struct seq_file *sf, void *v)
 {
 	struct mpam_cg *cg = css_mpam(seq_css(sf)), *owner;
 	int ctrl = seq_cft(sf)->private;
@@ -2490,7 +2490,7 @@ static int mpam_effective_show(struct seq_file *sf, void *v)
 		goto out;
 	owner = mpam_cg_part(cg);
 	for_each_mpam_class(cls) {
-		if (!mpam_class_has(cls, ctrl))
+		if (!mpam_cg_has_ctrl(cls, ctrl))
 			continue;
 		for (i = 0; i < cls->nr_comps; i++) {
 			struct mpam_cg_config *cfg = &owner->eff[cls->comp_base + i];
@@ -2501,7 +2501,7 @@ static int mpam_effective_show(struct seq_file *sf, void *v)
 					   cfg->portion);
 				continue;
 			}
-			val = mpam_pct_enforced(cls, ctrl, cfg->pct[ctrl]);
+			val = mpam_cg_pct_enforced(cls, ctrl, cfg->pct[ctrl]);
 			seq_printf(sf, "%u.%02u\n", val / 100, val % 100);
 		}
 	}
@@ -2547,7 +2547,7 @@ static int mpam_cg_read_mon(struct mpam_cg *cg, struct mpam_cg_class *cls,
 		 * PMG, unless a partition read whole counts it.
 		 */
 		if (d != cg && !whole &&
-		    (!d->own_pmg || mpam_cg_counted(d, cg)))
+		    (!d->has_pmg || mpam_cg_counted(d, cg)))
 			continue;
 		if (!css_tryget(&d->css))
 			continue;
@@ -2567,7 +2567,7 @@ static int mpam_cg_read_mon(struct mpam_cg *cg, struct mpam_cg_class *cls,
 	return err;
 }
 
-static int mpam_stat_show(struct seq_file *sf, void *v)
+static int mpam_cg_stat_show(struct seq_file *sf, void *v)
 {
 	struct mpam_cg *cg = css_mpam(seq_css(sf));
 	struct mpam_cg_class *cls;
@@ -2590,7 +2590,7 @@ static int mpam_stat_show(struct seq_file *sf, void *v)
 				if (!cls->mons[mon])
 					continue;
 				seq_printf(sf, " %s=", mpam_cg_mon_names[mon]);
-				if (!cg->own_pmg) {
+				if (!cg->has_pmg) {
 					seq_puts(sf, "shared");
 					continue;
 				}
@@ -2614,7 +2614,7 @@ out:
 	return err;
 }
 
-static void mpam_events_print(struct seq_file *sf, atomic64_t *events)
+static void mpam_cg_events_print(struct seq_file *sf, atomic64_t *events)
 {
 	int i;
 
@@ -2623,19 +2623,19 @@ static void mpam_events_print(struct seq_file *sf, atomic64_t *events)
 			   (s64)atomic64_read(&events[i]));
 }
 
-static int mpam_events_show(struct seq_file *sf, void *v)
+static int mpam_cg_events_show(struct seq_file *sf, void *v)
 {
-	mpam_events_print(sf, css_mpam(seq_css(sf))->events);
+	mpam_cg_events_print(sf, css_mpam(seq_css(sf))->events);
 	return 0;
 }
 
-static int mpam_events_local_show(struct seq_file *sf, void *v)
+static int mpam_cg_events_local_show(struct seq_file *sf, void *v)
 {
-	mpam_events_print(sf, css_mpam(seq_css(sf))->events_local);
+	mpam_cg_events_print(sf, css_mpam(seq_css(sf))->events_local);
 	return 0;
 }
 
-static int mpam_capacity_show(struct seq_file *sf, void *v)
+static int mpam_cg_capacity_show(struct seq_file *sf, void *v)
 {
 	struct mpam_cg_class *cls;
 	unsigned int i, used;
@@ -2652,13 +2652,13 @@ static int mpam_capacity_show(struct seq_file *sf, void *v)
 	for_each_mpam_class(cls) {
 		for (i = 0; i < cls->nr_comps; i++) {
 			seq_printf(sf, "%s:%u", cls->name, cls->comp_ids[i]);
-			if (mpam_class_has(cls, MPAM_CG_PORTION))
+			if (mpam_cg_has_ctrl(cls, MPAM_CG_PORTION))
 				seq_printf(sf, " portions=%u", cls->portions);
 			for (ctrl = 0; ctrl < MPAM_CG_NR_CTRLS; ctrl++) {
-				if (mpam_ctrl_is_pct(ctrl))
+				if (mpam_cg_ctrl_is_pct(ctrl))
 					seq_printf(sf, " %s=%d",
 						   mpam_cg_pct_ctrls[ctrl].key,
-						   mpam_class_has(cls, ctrl));
+						   mpam_cg_has_ctrl(cls, ctrl));
 			}
 			for (mon = 0; mon < MPAM_CG_NR_MONS; mon++)
 				seq_printf(sf, " %s=%u", mpam_cg_mon_names[mon],
@@ -2676,95 +2676,95 @@ static struct cftype mpam_cg_files[] = {
 		.name = "cache.portion",
 		.flags = CFTYPE_NOT_ON_ROOT,
 		.private = MPAM_CG_PORTION,
-		.seq_show = mpam_setting_show,
-		.write = mpam_setting_write,
+		.seq_show = mpam_cg_setting_show,
+		.write = mpam_cg_setting_write,
 	},
 	{
 		.name = "cache.max",
 		.flags = CFTYPE_NOT_ON_ROOT,
 		.private = MPAM_CG_CMAX,
-		.seq_show = mpam_setting_show,
-		.write = mpam_setting_write,
+		.seq_show = mpam_cg_setting_show,
+		.write = mpam_cg_setting_write,
 	},
 	{
 		.name = "bw.max",
 		.flags = CFTYPE_NOT_ON_ROOT,
 		.private = MPAM_CG_BW_MAX,
-		.seq_show = mpam_setting_show,
-		.write = mpam_setting_write,
+		.seq_show = mpam_cg_setting_show,
+		.write = mpam_cg_setting_write,
 	},
 	{
 		.name = "bw.min",
 		.flags = CFTYPE_NOT_ON_ROOT,
 		.private = MPAM_CG_BW_MIN,
-		.seq_show = mpam_setting_show,
-		.write = mpam_setting_write,
+		.seq_show = mpam_cg_setting_show,
+		.write = mpam_cg_setting_write,
 	},
 	{
 		.name = "cache.portion.exclusive",
 		.flags = CFTYPE_NOT_ON_ROOT,
 		.private = MPAM_CG_EXCLUSIVE,
-		.seq_show = mpam_setting_show,
-		.write = mpam_setting_write,
+		.seq_show = mpam_cg_setting_show,
+		.write = mpam_cg_setting_write,
 	},
 	{
 		.name = "share",
 		.flags = CFTYPE_NOT_ON_ROOT,
-		.seq_show = mpam_share_show,
-		.write = mpam_share_write,
+		.seq_show = mpam_cg_share_show,
+		.write = mpam_cg_share_write,
 	},
 	{
 		.name = "cache.portion.effective",
 		.private = MPAM_CG_PORTION,
-		.seq_show = mpam_effective_show,
+		.seq_show = mpam_cg_effective_show,
 	},
 	{
 		.name = "cache.max.effective",
 		.private = MPAM_CG_CMAX,
-		.seq_show = mpam_effective_show,
+		.seq_show = mpam_cg_effective_show,
 	},
 	{
 		.name = "bw.max.effective",
 		.private = MPAM_CG_BW_MAX,
-		.seq_show = mpam_effective_show,
+		.seq_show = mpam_cg_effective_show,
 	},
 	{
 		.name = "bw.min.effective",
 		.private = MPAM_CG_BW_MIN,
-		.seq_show = mpam_effective_show,
+		.seq_show = mpam_cg_effective_show,
 	},
 	{
 		.name = "counters",
 		.flags = CFTYPE_NOT_ON_ROOT,
-		.seq_show = mpam_counters_show,
-		.write = mpam_counters_write,
+		.seq_show = mpam_cg_counters_show,
+		.write = mpam_cg_counters_write,
 	},
 	{
 		.name = "partition",
 		.flags = CFTYPE_NOT_ON_ROOT,
-		.seq_show = mpam_partition_show,
+		.seq_show = mpam_cg_partition_show,
 	},
 	{
 		.name = "stat",
 		.flags = CFTYPE_NOT_ON_ROOT,
-		.seq_show = mpam_stat_show,
+		.seq_show = mpam_cg_stat_show,
 	},
 	{
 		.name = "events",
 		.flags = CFTYPE_NOT_ON_ROOT,
 		.file_offset = offsetof(struct mpam_cg, events_file),
-		.seq_show = mpam_events_show,
+		.seq_show = mpam_cg_events_show,
 	},
 	{
 		.name = "events.local",
 		.flags = CFTYPE_NOT_ON_ROOT,
 		.file_offset = offsetof(struct mpam_cg, events_local_file),
-		.seq_show = mpam_events_local_show,
+		.seq_show = mpam_cg_events_local_show,
 	},
 	{
 		.name = "capacity",
 		.flags = CFTYPE_ONLY_ON_ROOT,
-		.seq_show = mpam_capacity_show,
+		.seq_show = mpam_cg_capacity_show,
 	},
 	{ }	/* terminate */
 };
@@ -2783,7 +2783,7 @@ static void mpam_cg_init(struct mpam_cg *cg)
 }
 
 static struct cgroup_subsys_state *
-mpam_css_alloc(struct cgroup_subsys_state *parent_css)
+mpam_cg_css_alloc(struct cgroup_subsys_state *parent_css)
 {
 	struct mpam_cg *cg;
 
@@ -2792,11 +2792,11 @@ mpam_css_alloc(struct cgroup_subsys_state *parent_css)
 		return ERR_PTR(-ENOMEM);
 	mpam_cg_init(cg);
 	if (!parent_css)
-		cg->own_partid = true;	/* the default partition, 0 */
+		cg->has_partid = true;	/* the default partition, 0 */
 	return &cg->css;
 }
 
-static int mpam_css_online(struct cgroup_subsys_state *css)
+static int mpam_cg_css_online(struct cgroup_subsys_state *css)
 {
 	struct mpam_cg *cg = css_mpam(css);
 
@@ -2812,7 +2812,7 @@ static int mpam_css_online(struct cgroup_subsys_state *css)
 	return 0;
 }
 
-static void mpam_css_offline(struct cgroup_subsys_state *css)
+static void mpam_cg_css_offline(struct cgroup_subsys_state *css)
 {
 	struct mpam_cg *cg = css_mpam(css);
 
@@ -2830,7 +2830,7 @@ static void mpam_css_offline(struct cgroup_subsys_state *css)
 
 			mpam_cg_pass(cg, heir);
 			mpam_cg_settle_share(heir);
-		} else if (cg->own_partid) {
+		} else if (cg->has_partid) {
 			struct mpam_cg *top = mpam_cg_top(cg);
 
 			mpam_cg_drop_partid(cg);
@@ -2846,7 +2846,7 @@ static void mpam_css_offline(struct cgroup_subsys_state *css)
 	cpus_read_unlock();
 }
 
-static void mpam_css_free(struct cgroup_subsys_state *css)
+static void mpam_cg_css_free(struct cgroup_subsys_state *css)
 {
 	struct mpam_cg *cg = css_mpam(css);
 
@@ -2856,7 +2856,7 @@ static void mpam_css_free(struct cgroup_subsys_state *css)
 	kfree(cg);
 }
 
-static void mpam_attach(struct cgroup_taskset *tset)
+static void mpam_cg_attach(struct cgroup_taskset *tset)
 {
 	struct cgroup_subsys_state *css;
 	struct task_struct *task;
@@ -2875,7 +2875,7 @@ static void mpam_attach(struct cgroup_taskset *tset)
  * already on its cgroup's task list, so a relabel either sees it or
  * changed the label before the second look below.
  */
-static void mpam_fork(struct task_struct *task)
+static void mpam_cg_fork(struct task_struct *task)
 {
 	const struct mpam_cg_ops *ops;
 	struct mpam_cg *cg;
@@ -2897,12 +2897,12 @@ static void mpam_fork(struct task_struct *task)
 }
 
 struct cgroup_subsys mpam_cgrp_subsys = {
-	.css_alloc	= mpam_css_alloc,
-	.css_online	= mpam_css_online,
-	.css_offline	= mpam_css_offline,
-	.css_free	= mpam_css_free,
-	.attach		= mpam_attach,
-	.fork		= mpam_fork,
+	.css_alloc	= mpam_cg_css_alloc,
+	.css_online	= mpam_cg_css_online,
+	.css_offline	= mpam_cg_css_offline,
+	.css_free	= mpam_cg_css_free,
+	.attach		= mpam_cg_attach,
+	.fork		= mpam_cg_fork,
 	.dfl_cftypes	= mpam_cg_files,
 	.legacy_cftypes	= mpam_cg_files,
 	.threaded	= true,
@@ -2922,7 +2922,7 @@ static bool mpam_cg_provider_valid(struct mpam_cg_provider *prov)
 		return false;
 	list_for_each_entry(cls, &prov->classes, node) {
 		if (!cls->name || !cls->nr_comps || !cls->comp_ids ||
-		    (mpam_class_has(cls, MPAM_CG_PORTION) && !cls->portions))
+		    (mpam_cg_has_ctrl(cls, MPAM_CG_PORTION) && !cls->portions))
 			return false;
 		if (cls->mons[MPAM_CG_MON_BYTES] &&
 		    (!ops->bind_counter || !ops->unbind_counter ||
@@ -2990,7 +2990,7 @@ static void mpam_cg_drop_all(struct mpam_cg *root)
 	for_each_mpam_class(cls) {
 		for (i = 0; i < cls->nr_comps; i++) {
 			for (idx = 0; idx < cls->mons[MPAM_CG_MON_BYTES]; idx++) {
-				struct mpam_cg *cg = *mpam_ctr_slot(cls, i, idx);
+				struct mpam_cg *cg = *mpam_cg_ctr_slot(cls, i, idx);
 
 				if (cg)
 					mpam_cg_put_ctr(cg, cls, i);
@@ -3007,16 +3007,16 @@ static void mpam_cg_drop_all(struct mpam_cg *root)
 		cg->ctr_key = 0;
 		mpam_cg_free_lines(cg);
 		cg->share_name[0] = '\0';
-		if (cg->own_partid && cg != root)
+		if (cg->has_partid && cg != root)
 			mpam_cg_uncharge_partid(cg);
 		mpam_cg_init(cg);
-		cg->own_partid = cg == root;
-		cg->own_pmg = false;
+		cg->has_partid = cg == root;
+		cg->has_pmg = false;
 		cg->partid = 0;
 		cg->pmg = 0;
 		if (cg->label) {
 			WRITE_ONCE(cg->label, 0);
-			/* Pairs with the second look of mpam_fork(). */
+			/* Pairs with the second look of mpam_cg_fork(). */
 			smp_mb();
 			mpam_cg_label_tasks(cg);
 		}
@@ -3069,7 +3069,7 @@ int mpam_cgroup_register(struct mpam_cg_provider *prov)
 	root->own_id = 0;
 	root->partid = 0;
 	root->pmg = 0;
-	root->own_pmg = true;
+	root->has_pmg = true;
 	set_bit(0, mpam_pmg_map(0));
 	mpam_cg_set_budgets(prov->nr_partids - 1, hw->nr_ctrs);
 	pr_info("%u PARTIDs, %u PMGs, %u classes\n", prov->nr_partids,

@@ -235,7 +235,7 @@ static void fake_cg_init(struct mpam_cg *cg, struct mpam_cg *parent)
 		return;
 	cg->css.parent = &parent->css;
 	list_add_tail_rcu(&cg->css.sibling, &parent->css.children);
-	mpam_css_online(&cg->css);
+	mpam_cg_css_online(&cg->css);
 }
 
 static int mpam_test_init(struct kunit *test)
@@ -263,8 +263,8 @@ static int mpam_test_init(struct kunit *test)
 	test->priv = t;
 
 	fake_cg_init(&t->root, NULL);
-	t->root.own_partid = true;
-	t->root.own_pmg = true;
+	t->root.has_partid = true;
+	t->root.has_pmg = true;
 	mutex_lock(&mpam_cg_mutex);
 	err = mpam_cg_alloc_eff(&t->root);
 	mutex_unlock(&mpam_cg_mutex);
@@ -282,11 +282,11 @@ static void mpam_test_exit(struct kunit *test)
 	struct fake_tree *t = test->priv;
 
 	if (t) {
-		mpam_css_offline(&t->c.css);
-		mpam_css_offline(&t->b.css);
-		mpam_css_offline(&t->e.css);
-		mpam_css_offline(&t->a.css);
-		mpam_css_offline(&t->d.css);
+		mpam_cg_css_offline(&t->c.css);
+		mpam_cg_css_offline(&t->b.css);
+		mpam_cg_css_offline(&t->e.css);
+		mpam_cg_css_offline(&t->a.css);
+		mpam_cg_css_offline(&t->d.css);
 		mpam_cg_free_lines(&t->root);
 		mpam_cg_free_eff(&t->root);
 	}
@@ -355,11 +355,11 @@ static void mpam_test_parse(struct kunit *test)
 	mutex_lock(&mpam_cg_mutex);
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		strscpy(buf, cases[i].line, sizeof(buf));
-		KUNIT_EXPECT_EQ_MSG(test, mpam_parse_line(cases[i].ctrl, buf, &req),
+		KUNIT_EXPECT_EQ_MSG(test, mpam_cg_parse_line(cases[i].ctrl, buf, &req),
 				    cases[i].err, "line \"%s\"", cases[i].line);
 	}
 	strscpy(buf, "l3:1 f0", sizeof(buf));
-	KUNIT_EXPECT_EQ(test, mpam_parse_line(MPAM_CG_PORTION, buf, &req), 0);
+	KUNIT_EXPECT_EQ(test, mpam_cg_parse_line(MPAM_CG_PORTION, buf, &req), 0);
 	KUNIT_EXPECT_PTR_EQ(test, req.cls, &fake_l3);
 	KUNIT_EXPECT_EQ(test, req.comp, 1);
 	KUNIT_EXPECT_EQ(test, bits[0] & 0xff, 0xf0UL);
@@ -371,7 +371,7 @@ static void mpam_test_partid_lifetime(struct kunit *test)
 	struct fake_tree *t = test->priv;
 
 	/* Nothing allocated, nobody labelled, while nobody has settings. */
-	KUNIT_EXPECT_FALSE(test, t->a.own_partid);
+	KUNIT_EXPECT_FALSE(test, t->a.has_partid);
 	KUNIT_EXPECT_EQ(test, t->a.partid, 0);
 	KUNIT_EXPECT_FALSE(test, mpam_cg_active);
 	KUNIT_EXPECT_NULL(test, READ_ONCE(mpam_cg_fork_ops));
@@ -379,7 +379,7 @@ static void mpam_test_partid_lifetime(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, write_line(&t->a, MPAM_CG_PORTION, "l3 0f"), 0);
 	KUNIT_EXPECT_TRUE(test, mpam_cg_active);
 	KUNIT_EXPECT_PTR_EQ(test, READ_ONCE(mpam_cg_fork_ops), &fake_ops);
-	KUNIT_EXPECT_TRUE(test, t->a.own_partid);
+	KUNIT_EXPECT_TRUE(test, t->a.has_partid);
 	KUNIT_EXPECT_NE(test, t->a.partid, 0);
 	KUNIT_EXPECT_EQ(test, t->a.pmg, 0);
 	/* The descendants without settings follow a into its partition. */
@@ -392,7 +392,7 @@ static void mpam_test_partid_lifetime(struct kunit *test)
 
 	/* Writing the unrestricted value drops the line and the PARTID. */
 	KUNIT_ASSERT_EQ(test, write_line(&t->a, MPAM_CG_PORTION, "l3 max"), 0);
-	KUNIT_EXPECT_FALSE(test, t->a.own_partid);
+	KUNIT_EXPECT_FALSE(test, t->a.has_partid);
 	KUNIT_EXPECT_EQ(test, t->a.partid, 0);
 	KUNIT_EXPECT_EQ(test, t->c.partid, 0);
 	KUNIT_EXPECT_EQ(test, t->a.nr_set, 0);
@@ -413,7 +413,7 @@ static void mpam_test_exhaustion(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, write_line(&t->d, MPAM_CG_CMAX, "l3 20"), -ENOSPC);
 	/* Nothing changed: no line, no partition, an event. */
 	KUNIT_EXPECT_EQ(test, t->d.nr_set, 0);
-	KUNIT_EXPECT_FALSE(test, t->d.own_partid);
+	KUNIT_EXPECT_FALSE(test, t->d.has_partid);
 	KUNIT_EXPECT_EQ(test, t->d.partid, 0);
 	KUNIT_EXPECT_EQ(test, atomic64_read(&t->d.events_local[MPAM_CG_EV_NOSPC]), 1);
 	KUNIT_EXPECT_EQ(test, mpam_cg_line(&t->d, &fake_l3, -1)->set, 0UL);
@@ -475,7 +475,7 @@ static void mpam_test_exclusive(struct kunit *test)
 
 	KUNIT_ASSERT_EQ(test, write_line(&t->d, MPAM_CG_PORTION, "l3 ff"), 0);
 	KUNIT_ASSERT_EQ(test, write_line(&t->a, MPAM_CG_EXCLUSIVE, "l3 f0"), 0);
-	KUNIT_EXPECT_TRUE(test, t->a.own_partid);
+	KUNIT_EXPECT_TRUE(test, t->a.has_partid);
 	KUNIT_EXPECT_EQ(test, hw_portion(&fake_l3, 0, 0), 0x0fUL);
 	KUNIT_EXPECT_EQ(test, hw_portion(&fake_l3, 0, 1), 0x0fUL);
 	KUNIT_EXPECT_EQ(test, hw_portion(&fake_l3, t->d.partid, 0), 0x0fUL);
@@ -502,7 +502,7 @@ static void mpam_test_exclusive(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, write_line(&t->d, MPAM_CG_EXCLUSIVE, "l3:1 default"), 0);
 	KUNIT_ASSERT_EQ(test, write_line(&t->b, MPAM_CG_EXCLUSIVE, "l3 default"), 0);
 	KUNIT_ASSERT_EQ(test, write_line(&t->a, MPAM_CG_EXCLUSIVE, "l3 default"), 0);
-	KUNIT_EXPECT_FALSE(test, t->a.own_partid);
+	KUNIT_EXPECT_FALSE(test, t->a.has_partid);
 	KUNIT_EXPECT_EQ(test, hw_portion(&fake_l3, 0, 0), 0xffUL);
 	KUNIT_EXPECT_EQ(test, hw_portion(&fake_l3, 0, 1), 0xffUL);
 	KUNIT_EXPECT_EQ(test, hw_portion(&fake_l3, t->d.partid, 0), 0xffUL);
@@ -551,7 +551,7 @@ static void mpam_test_containment(struct kunit *test)
 	/* e's settings gone, its share returns to a and b. */
 	KUNIT_ASSERT_EQ(test, write_line(&t->e, MPAM_CG_BW_MAX, "mem default"), 0);
 	KUNIT_ASSERT_EQ(test, write_line(&t->e, MPAM_CG_PORTION, "l3 max"), 0);
-	KUNIT_EXPECT_FALSE(test, t->e.own_partid);
+	KUNIT_EXPECT_FALSE(test, t->e.has_partid);
 	KUNIT_EXPECT_EQ(test, hw_bw_max(&t->a), 10);
 	KUNIT_EXPECT_EQ(test, hw_bw_max(&t->b), 10);
 	/* c, below b, shares b's part only. */
@@ -609,8 +609,8 @@ static void mpam_test_share(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, write_line(&t->c, MPAM_CG_BW_MAX, "mem 8"), 0);
 	KUNIT_ASSERT_EQ(test, write_line(&t->e, MPAM_CG_BW_MAX, "mem 8"), 0);
 	id = t->c.own_id;
-	KUNIT_EXPECT_TRUE(test, t->c.own_partid);
-	KUNIT_EXPECT_FALSE(test, t->e.own_partid);
+	KUNIT_EXPECT_TRUE(test, t->c.has_partid);
+	KUNIT_EXPECT_FALSE(test, t->e.has_partid);
 	KUNIT_EXPECT_PTR_EQ(test, t->e.leader, &t->c);
 	KUNIT_EXPECT_EQ(test, t->e.partid, id);
 	KUNIT_EXPECT_EQ(test, mpam_cg_hw->nr_parts, 2);
@@ -618,7 +618,7 @@ static void mpam_test_share(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hw_bw_max(&t->c), 8);
 	KUNIT_EXPECT_EQ(test, hw_bw_max(&t->a), 32);
 	/* Each counts its own PMG, no longer the partition whole. */
-	KUNIT_EXPECT_TRUE(test, t->e.own_pmg);
+	KUNIT_EXPECT_TRUE(test, t->e.has_pmg);
 	KUNIT_EXPECT_NE(test, t->e.pmg, t->c.pmg);
 	KUNIT_EXPECT_EQ(test, read_occupancy(test, &t->c),
 			1000ULL * id + 10 * (t->c.pmg + 1));
@@ -630,19 +630,19 @@ static void mpam_test_share(struct kunit *test)
 
 	/* Nothing between members and their limits, nothing below them. */
 	KUNIT_EXPECT_EQ(test, write_line(&t->b, MPAM_CG_PORTION, "l3 0f"), -EBUSY);
-	KUNIT_EXPECT_FALSE(test, t->b.own_partid);
+	KUNIT_EXPECT_FALSE(test, t->b.has_partid);
 	KUNIT_EXPECT_EQ(test, write_line(&t->e, MPAM_CG_EXCLUSIVE, "l3 01"), -EINVAL);
 	KUNIT_EXPECT_EQ(test, write_share(&t->e, "gold!"), -EINVAL);
 	KUNIT_EXPECT_EQ(test, write_share(&t->e, "a-name-that-is-32-characters-lo"), 0);
 	KUNIT_EXPECT_EQ(test, write_share(&t->e, "a-name-that-is-32-characters-lon"), -EINVAL);
 	KUNIT_EXPECT_STREQ(test, t->e.share_name, "a-name-that-is-32-characters-lo");
-	KUNIT_EXPECT_TRUE(test, t->e.own_partid);
+	KUNIT_EXPECT_TRUE(test, t->e.has_partid);
 
 	/* Other settings, another partition; the same again, back in. */
 	KUNIT_ASSERT_EQ(test, write_share(&t->e, "gold"), 0);
 	KUNIT_EXPECT_PTR_EQ(test, t->e.leader, &t->c);
 	KUNIT_ASSERT_EQ(test, write_line(&t->e, MPAM_CG_BW_MAX, "mem 5"), 0);
-	KUNIT_EXPECT_TRUE(test, t->e.own_partid);
+	KUNIT_EXPECT_TRUE(test, t->e.has_partid);
 	KUNIT_EXPECT_TRUE(test, list_empty(&t->c.members));
 	KUNIT_ASSERT_EQ(test, write_line(&t->e, MPAM_CG_BW_MAX, "mem 8"), 0);
 	KUNIT_EXPECT_PTR_EQ(test, t->e.leader, &t->c);
@@ -651,9 +651,9 @@ static void mpam_test_share(struct kunit *test)
 	/* The owner leaves: the partition, as programmed, stays e's. */
 	applies = fake_hw_of(&fake_mem)->applies;
 	KUNIT_ASSERT_EQ(test, write_share(&t->c, ""), 0);
-	KUNIT_EXPECT_TRUE(test, t->e.own_partid);
+	KUNIT_EXPECT_TRUE(test, t->e.has_partid);
 	KUNIT_EXPECT_EQ(test, t->e.own_id, id);
-	KUNIT_EXPECT_TRUE(test, t->c.own_partid);
+	KUNIT_EXPECT_TRUE(test, t->c.has_partid);
 	KUNIT_EXPECT_NE(test, t->c.own_id, id);
 	KUNIT_EXPECT_EQ(test, hw_bw_max(&t->e), 8);
 	KUNIT_EXPECT_EQ(test, mpam_cg_hw->nr_parts, 3);
@@ -673,12 +673,12 @@ static void mpam_test_share(struct kunit *test)
 	/* The owner goes: the last member keeps the partition alone. */
 	KUNIT_ASSERT_EQ(test, write_share(&t->c, "gold"), 0);
 	KUNIT_ASSERT_PTR_EQ(test, t->c.leader, &t->e);
-	mpam_css_offline(&t->e.css);
-	KUNIT_EXPECT_TRUE(test, t->c.own_partid);
+	mpam_cg_css_offline(&t->e.css);
+	KUNIT_EXPECT_TRUE(test, t->c.has_partid);
 	KUNIT_EXPECT_EQ(test, t->c.own_id, id);
 	KUNIT_EXPECT_TRUE(test, mpam_cg_whole(&t->c));
 	KUNIT_EXPECT_EQ(test, read_occupancy(test, &t->c), 1000ULL * id);
-	KUNIT_EXPECT_TRUE(test, t->c.own_pmg);
+	KUNIT_EXPECT_TRUE(test, t->c.has_pmg);
 	KUNIT_EXPECT_EQ(test, t->c.label, MPAM_CG_LABEL(id, t->c.pmg));
 }
 
@@ -701,7 +701,7 @@ static void mpam_test_all_or_nothing(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, write_line(&t->b, MPAM_CG_PORTION, "l3 03"), -EIO);
 	fake_hw_of(&fake_l3)->fail = 0;
 	KUNIT_EXPECT_EQ(test, mpam_cg_line(&t->a, &fake_l3, -1)->portion[0], 0x0fUL);
-	KUNIT_EXPECT_FALSE(test, t->b.own_partid);
+	KUNIT_EXPECT_FALSE(test, t->b.has_partid);
 	KUNIT_EXPECT_EQ(test, t->b.partid, t->a.partid);
 	KUNIT_EXPECT_EQ(test, t->b.nr_set, 0);
 }
@@ -712,11 +712,11 @@ static void mpam_test_pmgs(struct kunit *test)
 
 	KUNIT_ASSERT_EQ(test, write_line(&t->a, MPAM_CG_PORTION, "l3 0f"), 0);
 	/* a owns PMG 0 of its partition, b the only other, c shares b's. */
-	KUNIT_EXPECT_TRUE(test, t->a.own_pmg);
+	KUNIT_EXPECT_TRUE(test, t->a.has_pmg);
 	KUNIT_EXPECT_EQ(test, t->a.pmg, 0);
-	KUNIT_EXPECT_TRUE(test, t->b.own_pmg);
+	KUNIT_EXPECT_TRUE(test, t->b.has_pmg);
 	KUNIT_EXPECT_EQ(test, t->b.pmg, 1);
-	KUNIT_EXPECT_FALSE(test, t->c.own_pmg);
+	KUNIT_EXPECT_FALSE(test, t->c.has_pmg);
 	KUNIT_EXPECT_EQ(test, t->c.pmg, 1);
 	KUNIT_EXPECT_GE(test, atomic64_read(&t->c.events_local[MPAM_CG_EV_NO_PMG]), 1);
 	KUNIT_EXPECT_EQ(test, t->c.label, MPAM_CG_LABEL(t->a.partid, 1));
@@ -760,7 +760,7 @@ static void mpam_test_ownership(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, write_line(&t->a, MPAM_CG_PORTION, "l3 0f"), -EBUSY);
 	KUNIT_EXPECT_EQ(test, write_line(&t->e, MPAM_CG_BW_MAX, "mem 50"), -EBUSY);
 	KUNIT_EXPECT_FALSE(test, mpam_cg_active);
-	KUNIT_EXPECT_FALSE(test, t->a.own_partid);
+	KUNIT_EXPECT_FALSE(test, t->a.has_partid);
 	KUNIT_EXPECT_EQ(test, t->a.nr_set, 0);
 	KUNIT_EXPECT_EQ(test, t->e.nr_set, 0);
 	KUNIT_EXPECT_EQ(test, fake_hw_of(&fake_l3)->applies, 0);
@@ -937,8 +937,8 @@ static struct ctr_env *topo_setup(struct kunit *test, const int *parent)
 	test->priv = e;
 	e->topo = topo;
 	fake_cg_init(&e->root, NULL);
-	e->root.own_partid = true;
-	e->root.own_pmg = true;
+	e->root.has_partid = true;
+	e->root.has_pmg = true;
 	mutex_lock(&mpam_cg_mutex);
 	err = mpam_cg_alloc_eff(&e->root);
 	mutex_unlock(&mpam_cg_mutex);
@@ -964,7 +964,7 @@ static void ctr_exit(struct kunit *test)
 		/* Children first, as cgroups go. */
 		for (i = NR_CGS - 1; i >= 0; i--)
 			if (READ_ONCE(e->cg[i].online))
-				mpam_css_offline(&e->cg[i].css);
+				mpam_cg_css_offline(&e->cg[i].css);
 		mpam_cg_free_lines(&e->root);
 		mpam_cg_free_eff(&e->root);
 	}
@@ -976,7 +976,7 @@ static int write_ctrs(struct mpam_cg *cg, const char *line)
 	char buf[32];
 
 	strscpy(buf, line, sizeof(buf));
-	return mpam_cg_counters_write(cg, buf);
+	return mpam_cg_set_counters(cg, buf);
 }
 
 static int read_bytes(struct mpam_cg *cg, struct mpam_cg_class *cls,
@@ -1055,9 +1055,9 @@ static void mpam_test_ctr_assign(struct kunit *test)
 
 	/* Going offline gives the counter back. */
 	idx = ctr_idx(&e->cg[n], cls, 0);
-	mpam_css_offline(&e->cg[n].css);
+	mpam_cg_css_offline(&e->cg[n].css);
 	KUNIT_EXPECT_FALSE(test, fake_ctr_of(cls, 0, idx)->bound);
-	KUNIT_EXPECT_NULL(test, *mpam_ctr_slot(cls, 0, idx));
+	KUNIT_EXPECT_NULL(test, *mpam_cg_ctr_slot(cls, 0, idx));
 	KUNIT_EXPECT_EQ(test, mpam_cg_hw->nr_ctrs_used, (n - 1) * cls->nr_comps);
 	KUNIT_EXPECT_EQ(test, write_ctrs(&e->cg[0], line), 0);
 }
@@ -1149,7 +1149,7 @@ static void mpam_test_ctr_identity(struct kunit *test)
 
 	/* A child with a PMG of its own: the parent's read needs it too. */
 	fake_cg_init(&child, &e->cg[0]);
-	KUNIT_EXPECT_TRUE(test, child.own_pmg);
+	KUNIT_EXPECT_TRUE(test, child.has_pmg);
 	/* The partition is read whole: one counter is enough. */
 	KUNIT_EXPECT_EQ(test, read_bytes(&e->cg[0], cls, 0, &v), 0);
 	KUNIT_EXPECT_EQ(test, read_bytes(&child, cls, 0, &v), -ENOSPC);
@@ -1170,7 +1170,7 @@ static void mpam_test_ctr_identity(struct kunit *test)
 	c->bytes = 10;
 	KUNIT_EXPECT_EQ(test, read_bytes(&e->cg[0], cls, 0, &v), 0);
 	KUNIT_EXPECT_EQ(test, v, 15);
-	mpam_css_offline(&child.css);
+	mpam_cg_css_offline(&child.css);
 	list_del_rcu(&child.css.sibling);
 	kfree(child.ctrs);
 }
@@ -1208,7 +1208,7 @@ static struct mpam_cg_class *topo_class(struct ctr_env *e, int ctrl)
 	int i;
 
 	for (i = 0; i < ARRAY_SIZE(e->topo->classes) && e->topo->classes[i]; i++) {
-		if (mpam_class_has(e->topo->classes[i], ctrl))
+		if (mpam_cg_has_ctrl(e->topo->classes[i], ctrl))
 			return e->topo->classes[i];
 	}
 	return NULL;
@@ -1230,7 +1230,7 @@ static u32 hw_steps(struct mpam_cg_class *cls, int ctrl, struct mpam_cg *cg)
 
 	if (ctrl == MPAM_CG_BW_MIN && !pct)
 		return 0;
-	return mpam_pct_to_steps(cls, ctrl, pct);
+	return mpam_cg_pct_to_steps(cls, ctrl, pct);
 }
 
 /* What all the partitions of @e's tree hold of @ctrl together. */
@@ -1240,7 +1240,7 @@ static u32 hw_steps_sum(struct ctr_env *e, struct mpam_cg_class *cls, int ctrl)
 	int i;
 
 	for (i = 0; i < NR_CGS; i++) {
-		if (e->cg[i].own_partid)
+		if (e->cg[i].has_partid)
 			sum += hw_steps(cls, ctrl, &e->cg[i]);
 	}
 	return sum;
@@ -1265,7 +1265,7 @@ static void mpam_test_contain_steps(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, cache);
 	KUNIT_ASSERT_EQ(test, write_class(p, MPAM_CG_BW_MAX, bw, "20"), 0);
 	limit = hw_steps(bw, MPAM_CG_BW_MAX, p);
-	KUNIT_EXPECT_EQ(test, limit, mpam_pct_to_steps(bw, MPAM_CG_BW_MAX, 20));
+	KUNIT_EXPECT_EQ(test, limit, mpam_cg_pct_to_steps(bw, MPAM_CG_BW_MAX, 20));
 	for (i = 2; i < NR_CGS; i++) {
 		KUNIT_ASSERT_EQ(test, write_class(&e->cg[i], MPAM_CG_PORTION,
 						  cache, "1"), 0);
@@ -1276,10 +1276,10 @@ static void mpam_test_contain_steps(struct kunit *test)
 	err = write_class(&e->cg[1], MPAM_CG_BW_MAX, bw, "50");
 	if (err) {
 		KUNIT_EXPECT_EQ(test, err, -ENOSPC);
-		KUNIT_EXPECT_FALSE(test, e->cg[1].own_partid);
+		KUNIT_EXPECT_FALSE(test, e->cg[1].has_partid);
 		KUNIT_EXPECT_EQ(test, hw_steps(bw, MPAM_CG_BW_MAX, &e->cg[2]), before);
 	} else {
-		KUNIT_EXPECT_TRUE(test, e->cg[1].own_partid);
+		KUNIT_EXPECT_TRUE(test, e->cg[1].has_partid);
 	}
 	KUNIT_EXPECT_LE(test, hw_steps_sum(e, bw, MPAM_CG_BW_MAX), limit);
 	/* The D ask for all of it: they still get their shares only. */
@@ -1317,14 +1317,14 @@ static void mpam_test_protection(struct kunit *test)
 	for (i = 2; i < NR_CGS; i++)
 		KUNIT_ASSERT_EQ(test, write_class(&e->cg[i], MPAM_CG_BW_MIN, bw,
 						  "30"), 0);
-	budget = mpam_pct_to_steps(bw, MPAM_CG_BW_MIN, 50);
+	budget = mpam_cg_pct_to_steps(bw, MPAM_CG_BW_MIN, 50);
 	KUNIT_EXPECT_LE(test, hw_steps_sum(e, bw, MPAM_CG_BW_MIN), budget);
 	hier_mins(e, bw, min);
 	/* Scaled in proportion: the three ask the same, they get the same. */
 	KUNIT_EXPECT_EQ(test, min[0], min[1]);
 	KUNIT_EXPECT_EQ(test, min[1], min[2]);
 	/* Each within the 1 % the percentages the provider takes can lose. */
-	KUNIT_EXPECT_GE(test, 3 * (min[0] + mpam_pct_to_steps(bw, MPAM_CG_BW_MIN, 1)),
+	KUNIT_EXPECT_GE(test, 3 * (min[0] + mpam_cg_pct_to_steps(bw, MPAM_CG_BW_MIN, 1)),
 			budget);
 
 	/* An intermediate limit without a minimum protects nothing below. */
@@ -1332,7 +1332,7 @@ static void mpam_test_protection(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hw_steps(bw, MPAM_CG_BW_MIN, &e->cg[2]), 0);
 	/* Gone again: the same minimums as before it was written. */
 	KUNIT_ASSERT_EQ(test, write_class(&e->cg[1], MPAM_CG_BW_MAX, bw, "max"), 0);
-	KUNIT_EXPECT_FALSE(test, e->cg[1].own_partid);
+	KUNIT_EXPECT_FALSE(test, e->cg[1].has_partid);
 	hier_mins(e, bw, again);
 	KUNIT_EXPECT_EQ(test, again[0], min[0]);
 	KUNIT_EXPECT_EQ(test, again[1], min[1]);
