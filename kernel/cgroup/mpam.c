@@ -541,7 +541,7 @@ static struct mpam_cg_config *mpam_cg_eff_alloc(void)
 	struct mpam_cg_config *eff;
 	struct mpam_cg_class *cls;
 	unsigned long *bits;
-	unsigned int i, n = 0;
+	unsigned int i, n;
 
 	eff = kzalloc(mpam_cg_hw->nr_comps * sizeof(*eff) +
 		      mpam_cg_eff_bits_longs() * sizeof(unsigned long), GFP_KERNEL);
@@ -549,7 +549,8 @@ static struct mpam_cg_config *mpam_cg_eff_alloc(void)
 		return NULL;
 	bits = (unsigned long *)&eff[mpam_cg_hw->nr_comps];
 	for_each_mpam_class(cls) {
-		for (i = 0; i < cls->nr_comps; i++, n++) {
+		for (i = 0; i < cls->nr_comps; i++) {
+			n = cls->comp_base + i;
 			eff[n].portion = bits;
 			bits += BITS_TO_LONGS(cls->portions);
 			mpam_cg_config_init(cls, &eff[n]);
@@ -1404,15 +1405,16 @@ static void mpam_cg_reset_partid(u16 partid)
 {
 	struct mpam_cg_config *eff = mpam_cg_eff_alloc();
 	struct mpam_cg_class *cls;
-	unsigned int i, n = 0;
+	unsigned int i;
 
 	if (!eff) {
 		pr_warn_once("no memory to reset PARTID %u\n", partid);
 		return;
 	}
 	for_each_mpam_class(cls) {
-		for (i = 0; i < cls->nr_comps; i++, n++)
-			mpam_cg_hw->ops->apply(cls, i, partid, &eff[n]);
+		for (i = 0; i < cls->nr_comps; i++)
+			mpam_cg_hw->ops->apply(cls, i, partid,
+					       &eff[cls->comp_base + i]);
 	}
 	kfree(eff);
 }
@@ -2437,7 +2439,7 @@ static int mpam_cg_partition_show(struct seq_file *sf, void *v)
 {
 	struct mpam_cg *cg = css_mpam(seq_css(sf)), *owner;
 	struct mpam_cg_class *cls;
-	unsigned int i, n = 0;
+	unsigned int i;
 	int err;
 
 	mutex_lock(&mpam_cg_mutex);
@@ -2448,9 +2450,10 @@ static int mpam_cg_partition_show(struct seq_file *sf, void *v)
 		   cg->has_partid ? "own" : cg->leader ? "member" :
 		   mpam_cg_is_root(owner) ? "default" : "shared");
 	for_each_mpam_class(cls) {
-		for (i = 0; i < cls->nr_comps; i++, n++) {
+		for (i = 0; i < cls->nr_comps; i++) {
 			seq_printf(sf, "%s:%u", cls->name, cls->comp_ids[i]);
-			mpam_cg_print_config(sf, cls, &owner->eff[n]);
+			mpam_cg_print_config(sf, cls,
+					     &owner->eff[cls->comp_base + i]);
 		}
 	}
 out:
