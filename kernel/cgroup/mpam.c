@@ -2098,6 +2098,13 @@ static void mpam_cg_print_val(struct seq_file *sf, struct mpam_cg_class *cls,
 		seq_printf(sf, "%u\n", val->pct[ctrl]);
 }
 
+/* The key of component @comp of @cls in every per-component file. */
+static void mpam_cg_print_key(struct seq_file *sf, struct mpam_cg_class *cls,
+			      unsigned int comp)
+{
+	seq_printf(sf, "%s:%u", cls->name, cls->comp_ids[comp]);
+}
+
 static int mpam_cg_setting_show(struct seq_file *sf, void *v)
 {
 	struct mpam_cg *cg = css_mpam(seq_css(sf));
@@ -2123,7 +2130,8 @@ static int mpam_cg_setting_show(struct seq_file *sf, void *v)
 			val = mpam_cg_line(cg, cls, i);
 			if (!val || !(val->set & BIT(ctrl)))
 				continue;
-			seq_printf(sf, "%s:%u ", cls->name, cls->comp_ids[i]);
+			mpam_cg_print_key(sf, cls, i);
+			seq_putc(sf, ' ');
 			mpam_cg_print_val(sf, cls, ctrl, val);
 		}
 	}
@@ -2309,10 +2317,11 @@ static int mpam_cg_counters_show(struct seq_file *sf, void *v)
 	for_each_mpam_class(cls) {
 		if (!cls->mons[MPAM_CG_MON_BYTES])
 			continue;
-		for (i = 0; i < cls->nr_comps; i++)
-			seq_printf(sf, "%s:%u %s\n", cls->name, cls->comp_ids[i],
-				   cg->ctrs && cg->ctrs[cls->comp_base + i].idx >= 0 ?
-				   "on" : "off");
+		for (i = 0; i < cls->nr_comps; i++) {
+			mpam_cg_print_key(sf, cls, i);
+			seq_printf(sf, " %s\n", cg->ctrs &&
+				   cg->ctrs[cls->comp_base + i].idx >= 0 ? "on" : "off");
+		}
 	}
 out:
 	mutex_unlock(&mpam_cg_mutex);
@@ -2451,7 +2460,7 @@ static int mpam_cg_partition_show(struct seq_file *sf, void *v)
 		   mpam_cg_is_root(owner) ? "default" : "shared");
 	for_each_mpam_class(cls) {
 		for (i = 0; i < cls->nr_comps; i++) {
-			seq_printf(sf, "%s:%u", cls->name, cls->comp_ids[i]);
+			mpam_cg_print_key(sf, cls, i);
 			mpam_cg_print_config(sf, cls,
 					     &owner->eff[cls->comp_base + i]);
 		}
@@ -2498,7 +2507,8 @@ static int mpam_cg_effective_show(struct seq_file *sf, void *v)
 		for (i = 0; i < cls->nr_comps; i++) {
 			struct mpam_cg_config *cfg = &owner->eff[cls->comp_base + i];
 
-			seq_printf(sf, "%s:%u ", cls->name, cls->comp_ids[i]);
+			mpam_cg_print_key(sf, cls, i);
+			seq_putc(sf, ' ');
 			if (ctrl == MPAM_CG_PORTION) {
 				seq_printf(sf, "%*pb\n", cls->portions,
 					   cfg->portion);
@@ -2588,7 +2598,7 @@ static int mpam_cg_stat_show(struct seq_file *sf, void *v)
 		    !cls->mons[MPAM_CG_MON_BYTES])
 			continue;
 		for (i = 0; i < cls->nr_comps; i++) {
-			seq_printf(sf, "%s:%u", cls->name, cls->comp_ids[i]);
+			mpam_cg_print_key(sf, cls, i);
 			for (mon = 0; mon < MPAM_CG_NR_MONS; mon++) {
 				if (!cls->mons[mon])
 					continue;
@@ -2654,7 +2664,7 @@ static int mpam_cg_capacity_show(struct seq_file *sf, void *v)
 		   mpam_cg_hw->prov->nr_partids, mpam_cg_hw->prov->nr_pmgs, used);
 	for_each_mpam_class(cls) {
 		for (i = 0; i < cls->nr_comps; i++) {
-			seq_printf(sf, "%s:%u", cls->name, cls->comp_ids[i]);
+			mpam_cg_print_key(sf, cls, i);
 			if (mpam_cg_has_ctrl(cls, MPAM_CG_PORTION))
 				seq_printf(sf, " portions=%u", cls->portions);
 			for (ctrl = 0; ctrl < MPAM_CG_NR_CTRLS; ctrl++) {
