@@ -75,7 +75,7 @@ static const char * const mpam_cg_event_names[MPAM_CG_NR_EVENTS] = {
  * One line of a setting file: a cgroup's own values for a class, or for
  * one component.  @set has a bit for each control the line sets.
  */
-struct mpam_cg_val {
+struct mpam_cg_line {
 	unsigned long set;
 	u8 pct[MPAM_CG_NR_CTRLS];
 	unsigned long *portion;
@@ -87,8 +87,8 @@ struct mpam_cg_val {
  * component; their portion bitmaps follow in the same allocation.
  */
 struct mpam_cg_lines {
-	struct mpam_cg_val all;
-	struct mpam_cg_val comp[];
+	struct mpam_cg_line all;
+	struct mpam_cg_line comp[];
 };
 
 /*
@@ -360,8 +360,8 @@ static struct mpam_cg_lines *mpam_cg_lines_alloc(struct mpam_cg_class *cls)
 }
 
 /* The line @comp (-1: the class-wide one) of @cg for @cls, or NULL. */
-static struct mpam_cg_val *mpam_cg_line(struct mpam_cg *cg,
-					struct mpam_cg_class *cls, int comp)
+static struct mpam_cg_line *mpam_cg_get_line(struct mpam_cg *cg,
+					     struct mpam_cg_class *cls, int comp)
 {
 	struct mpam_cg_lines *l = cg->lines ? cg->lines[cls->index] : NULL;
 
@@ -710,7 +710,7 @@ static u8 mpam_cg_steps_to_pct(struct mpam_cg_class *cls, int ctrl, u32 steps)
 
 /* The cgroup's own value of percentage control @ctrl, in steps. */
 static u32 mpam_cg_own_steps(struct mpam_cg_class *cls,
-			     const struct mpam_cg_val *own, int ctrl)
+			     const struct mpam_cg_line *own, int ctrl)
 {
 	if (!own || !(own->set & BIT(ctrl)))
 		return mpam_cg_ctrl_is_min(ctrl) ? 0 : mpam_cg_steps_total(cls, ctrl);
@@ -722,18 +722,18 @@ static u32 mpam_cg_own_steps(struct mpam_cg_class *cls,
  * component's line where it sets a control, the class-wide line where it
  * does not.  Returns NULL if the cgroup has no line of the class.
  */
-static const struct mpam_cg_val *mpam_cg_own_val(struct mpam_cg *cg,
-						 struct mpam_cg_class *cls,
-						 unsigned int comp,
-						 struct mpam_cg_val *own)
+static const struct mpam_cg_line *mpam_cg_own_line(struct mpam_cg *cg,
+						   struct mpam_cg_class *cls,
+						   unsigned int comp,
+						   struct mpam_cg_line *own)
 {
-	const struct mpam_cg_val *all = mpam_cg_line(cg, cls, -1);
-	const struct mpam_cg_val *one;
+	const struct mpam_cg_line *all = mpam_cg_get_line(cg, cls, -1);
+	const struct mpam_cg_line *one;
 	int i;
 
 	if (!all)
 		return NULL;
-	one = mpam_cg_line(cg, cls, comp);
+	one = mpam_cg_get_line(cg, cls, comp);
 	own->set = all->set | one->set;
 	own->portion = one->set & BIT(MPAM_CG_PORTION) ? one->portion :
 							 all->portion;
@@ -759,11 +759,11 @@ static u32 mpam_cg_divide_limit(struct mpam_cg *x, struct mpam_cg_class *cls,
 	u32 total = mpam_cg_steps_total(cls, ctrl), budget = x->share[n].steps[ctrl];
 	u32 lowest = mpam_cg_pct_to_steps(cls, ctrl, 1), fair, sum, left;
 	unsigned int slots = 1, below;
-	struct mpam_cg_val own;
+	struct mpam_cg_line own;
 	struct mpam_cg *e;
 
 	list_for_each_entry(e, &x->owners, owner_node) {
-		u32 ask = mpam_cg_own_steps(cls, mpam_cg_own_val(e, cls, n - cls->comp_base,
+		u32 ask = mpam_cg_own_steps(cls, mpam_cg_own_line(e, cls, n - cls->comp_base,
 							      &own), ctrl);
 
 		e->share[n].steps[ctrl] = min(ask, budget);
@@ -820,13 +820,13 @@ static u32 mpam_cg_divide_min(struct mpam_cg *x, struct mpam_cg_class *cls,
 {
 	u32 budget = x->share[n].steps[MPAM_CG_BW_MIN], sum = 0, given = 0;
 	bool root = mpam_cg_is_root(x);
-	struct mpam_cg_val own;
+	struct mpam_cg_line own;
 	struct mpam_cg *e;
 
 	list_for_each_entry(e, &x->owners, owner_node) {
-		const struct mpam_cg_val *v;
+		const struct mpam_cg_line *v;
 
-		v = mpam_cg_own_val(e, cls, n - cls->comp_base, &own);
+		v = mpam_cg_own_line(e, cls, n - cls->comp_base, &own);
 		e->share[n].steps[MPAM_CG_BW_MIN] =
 			mpam_cg_own_steps(cls, v, MPAM_CG_BW_MIN);
 		sum += e->share[n].steps[MPAM_CG_BW_MIN];
@@ -856,10 +856,10 @@ static bool mpam_cg_claims(struct mpam_cg *cg)
 	if (!cg->lines)
 		return false;
 	for_each_mpam_class(cls) {
-		struct mpam_cg_val *v = mpam_cg_line(cg, cls, -1);
+		struct mpam_cg_line *v = mpam_cg_get_line(cg, cls, -1);
 
 		for (i = 0; v && i < cls->nr_comps; i++) {
-			if ((v->set | mpam_cg_line(cg, cls, i)->set) &
+			if ((v->set | mpam_cg_get_line(cg, cls, i)->set) &
 			    BIT(MPAM_CG_EXCLUSIVE))
 				return true;
 		}
@@ -872,10 +872,10 @@ static const unsigned long *mpam_cg_claim(struct mpam_cg *cg,
 					  struct mpam_cg_class *cls,
 					  unsigned int comp)
 {
-	const struct mpam_cg_val *v;
-	struct mpam_cg_val own;
+	const struct mpam_cg_line *v;
+	struct mpam_cg_line own;
 
-	v = mpam_cg_own_val(cg, cls, comp, &own);
+	v = mpam_cg_own_line(cg, cls, comp, &own);
 	return v && (v->set & BIT(MPAM_CG_EXCLUSIVE)) ? v->exclusive : NULL;
 }
 
@@ -964,7 +964,7 @@ static void mpam_cg_exclude(struct mpam_cg *x, struct mpam_cg_class *cls,
  */
 static int mpam_cg_divide_portion(struct mpam_cg *x, struct mpam_cg_config *up,
 				  struct mpam_cg_class *cls, unsigned int n,
-				  const struct mpam_cg_val *v)
+				  const struct mpam_cg_line *v)
 {
 	unsigned long *nest = x->nest[n].portion, *bits = x->next[n].portion;
 	int fell_back = 0;
@@ -992,7 +992,7 @@ static int mpam_cg_divide_portion(struct mpam_cg *x, struct mpam_cg_config *up,
  * -ENOSPC if a limit has no room for every partition below it.
  */
 static int mpam_cg_divide_pcts(struct mpam_cg *x, struct mpam_cg_class *cls,
-			       unsigned int n, const struct mpam_cg_val *v)
+			       unsigned int n, const struct mpam_cg_line *v)
 {
 	struct mpam_cg_config *cfg = &x->next[n];
 	bool root = mpam_cg_is_root(x);
@@ -1034,16 +1034,16 @@ static int mpam_cg_divide(struct mpam_cg *x)
 {
 	struct mpam_cg_config *up = mpam_cg_is_root(x) ? NULL :
 				    x->owner_up->nest;
-	const struct mpam_cg_val *v;
+	const struct mpam_cg_line *v;
 	struct mpam_cg_class *cls;
-	struct mpam_cg_val own;
+	struct mpam_cg_line own;
 	int ret, fell_back = 0;
 	unsigned int i, n;
 
 	for_each_mpam_class(cls) {
 		for (i = 0; i < cls->nr_comps; i++) {
 			n = cls->comp_base + i;
-			v = mpam_cg_own_val(x, cls, i, &own);
+			v = mpam_cg_own_line(x, cls, i, &own);
 			mpam_cg_config_init(cls, &x->next[n]);
 			ret = mpam_cg_divide_portion(x, up, cls, n, v);
 			if (ret < 0)
@@ -1619,8 +1619,8 @@ static int mpam_cg_parse_line(int ctrl, char *buf, struct mpam_cg_req *req)
 }
 
 /* Does @val of @cls hold the unrestricted value of @ctrl? */
-static bool mpam_cg_val_unrestricted(struct mpam_cg_class *cls,
-				     struct mpam_cg_val *val, int ctrl)
+static bool mpam_cg_line_unrestricted(struct mpam_cg_class *cls,
+				      struct mpam_cg_line *val, int ctrl)
 {
 	if (ctrl == MPAM_CG_EXCLUSIVE)
 		return false;	/* claiming every portion is still a claim */
@@ -1635,7 +1635,7 @@ static bool mpam_cg_val_unrestricted(struct mpam_cg_class *cls,
  * set.
  */
 static int mpam_cg_line_store(int ctrl, struct mpam_cg_req *req,
-			      struct mpam_cg_val *line)
+			      struct mpam_cg_line *line)
 {
 	bool was = line->set & BIT(ctrl);
 
@@ -1647,7 +1647,7 @@ static int mpam_cg_line_store(int ctrl, struct mpam_cg_req *req,
 		line->pct[ctrl] = req->pct;
 
 	if (req->remove || (req->comp < 0 &&
-			    mpam_cg_val_unrestricted(req->cls, line, ctrl)))
+			    mpam_cg_line_unrestricted(req->cls, line, ctrl)))
 		line->set &= ~BIT(ctrl);
 	else
 		line->set |= BIT(ctrl);
@@ -1752,9 +1752,9 @@ static bool mpam_cg_is_member(struct mpam_cg *cg)
 	return cg->share_name[0] && cg->nr_set;
 }
 
-static bool mpam_cg_val_equal(struct mpam_cg_class *cls,
-			      const struct mpam_cg_val *a,
-			      const struct mpam_cg_val *b)
+static bool mpam_cg_line_equal(struct mpam_cg_class *cls,
+			       const struct mpam_cg_line *a,
+			       const struct mpam_cg_line *b)
 {
 	unsigned long set = a ? a->set : 0;
 	int ctrl;
@@ -1782,8 +1782,8 @@ static bool mpam_cg_same_share(struct mpam_cg *a, struct mpam_cg *b)
 		return false;
 	for_each_mpam_class(cls) {
 		for (i = -1; i < (int)cls->nr_comps; i++) {
-			if (!mpam_cg_val_equal(cls, mpam_cg_line(a, cls, i),
-					       mpam_cg_line(b, cls, i)))
+			if (!mpam_cg_line_equal(cls, mpam_cg_get_line(a, cls, i),
+						mpam_cg_get_line(b, cls, i)))
 				return false;
 		}
 	}
@@ -2000,9 +2000,9 @@ static void mpam_cg_undo(struct mpam_cg *cg, int err)
 
 /* Parse a write to setting @ctrl of @cg and store it in the line it names. */
 static int mpam_cg_store(struct mpam_cg *cg, int ctrl, char *buf,
-			 struct mpam_cg_req *req, struct mpam_cg_val *saved)
+			 struct mpam_cg_req *req, struct mpam_cg_line *saved)
 {
-	struct mpam_cg_val *line;
+	struct mpam_cg_line *line;
 	int err;
 
 	err = mpam_cg_parse_line(ctrl, buf, req);
@@ -2011,7 +2011,7 @@ static int mpam_cg_store(struct mpam_cg *cg, int ctrl, char *buf,
 	err = mpam_cg_prepare(cg, req->cls);
 	if (err)
 		return err;
-	line = mpam_cg_line(cg, req->cls, req->comp);
+	line = mpam_cg_get_line(cg, req->cls, req->comp);
 	saved->set = line->set;
 	memcpy(saved->pct, line->pct, sizeof(saved->pct));
 	bitmap_copy(saved->portion, line->portion, req->cls->portions);
@@ -2021,9 +2021,9 @@ static int mpam_cg_store(struct mpam_cg *cg, int ctrl, char *buf,
 }
 
 static void mpam_cg_restore(struct mpam_cg *cg, struct mpam_cg_req *req,
-			    const struct mpam_cg_val *saved)
+			    const struct mpam_cg_line *saved)
 {
-	struct mpam_cg_val *line = mpam_cg_line(cg, req->cls, req->comp);
+	struct mpam_cg_line *line = mpam_cg_get_line(cg, req->cls, req->comp);
 
 	line->set = saved->set;
 	memcpy(line->pct, saved->pct, sizeof(line->pct));
@@ -2035,7 +2035,7 @@ static void mpam_cg_restore(struct mpam_cg *cg, struct mpam_cg_req *req,
 static int mpam_cg_write(struct mpam_cg *cg, int ctrl, char *buf)
 {
 	struct mpam_cg_req req = {};
-	struct mpam_cg_val saved;
+	struct mpam_cg_line saved;
 	bool root = mpam_cg_is_root(cg);
 	size_t longs;
 	int err;
@@ -2085,8 +2085,8 @@ static ssize_t mpam_cg_setting_write(struct kernfs_open_file *of, char *buf,
 	return err ?: nbytes;
 }
 
-static void mpam_cg_print_val(struct seq_file *sf, struct mpam_cg_class *cls,
-			      int ctrl, struct mpam_cg_val *val)
+static void mpam_cg_print_line(struct seq_file *sf, struct mpam_cg_class *cls,
+			       int ctrl, struct mpam_cg_line *val)
 {
 	if (!val || !(val->set & BIT(ctrl)))
 		seq_puts(sf, mpam_cg_ctrl_is_min(ctrl) ? "0\n" : "max\n");
@@ -2110,7 +2110,7 @@ static int mpam_cg_setting_show(struct seq_file *sf, void *v)
 	struct mpam_cg *cg = css_mpam(seq_css(sf));
 	int ctrl = seq_cft(sf)->private;
 	struct mpam_cg_class *cls;
-	struct mpam_cg_val *val;
+	struct mpam_cg_line *val;
 	unsigned int i;
 	int err;
 
@@ -2120,19 +2120,19 @@ static int mpam_cg_setting_show(struct seq_file *sf, void *v)
 	for_each_mpam_class(cls) {
 		if (!mpam_cg_has_ctrl(cls, ctrl))
 			continue;
-		val = mpam_cg_line(cg, cls, -1);
+		val = mpam_cg_get_line(cg, cls, -1);
 		/* No claim is no line: there is no "all" to print. */
 		if (ctrl != MPAM_CG_EXCLUSIVE || (val && val->set & BIT(ctrl))) {
 			seq_printf(sf, "%s ", cls->name);
-			mpam_cg_print_val(sf, cls, ctrl, val);
+			mpam_cg_print_line(sf, cls, ctrl, val);
 		}
 		for (i = 0; i < cls->nr_comps; i++) {
-			val = mpam_cg_line(cg, cls, i);
+			val = mpam_cg_get_line(cg, cls, i);
 			if (!val || !(val->set & BIT(ctrl)))
 				continue;
 			mpam_cg_print_key(sf, cls, i);
 			seq_putc(sf, ' ');
-			mpam_cg_print_val(sf, cls, ctrl, val);
+			mpam_cg_print_line(sf, cls, ctrl, val);
 		}
 	}
 out:

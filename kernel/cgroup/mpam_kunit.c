@@ -416,7 +416,7 @@ static void mpam_test_exhaustion(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, t->d.has_partid);
 	KUNIT_EXPECT_EQ(test, t->d.partid, 0);
 	KUNIT_EXPECT_EQ(test, atomic64_read(&t->d.events_local[MPAM_CG_EV_NOSPC]), 1);
-	KUNIT_EXPECT_EQ(test, mpam_cg_line(&t->d, &fake_l3, -1)->set, 0UL);
+	KUNIT_EXPECT_EQ(test, mpam_cg_get_line(&t->d, &fake_l3, -1)->set, 0UL);
 
 	/* Removing a setting frees its PARTID for the next write. */
 	freed = t->b.partid;
@@ -544,7 +544,7 @@ static void mpam_test_containment(struct kunit *test)
 
 	/* No room for three partitions in 2 %: refused, nothing changed. */
 	KUNIT_EXPECT_EQ(test, write_line(&t->a, MPAM_CG_BW_MAX, "mem 2"), -ENOSPC);
-	KUNIT_EXPECT_EQ(test, mpam_cg_line(&t->a, &fake_mem, -1)->pct[MPAM_CG_BW_MAX], 20);
+	KUNIT_EXPECT_EQ(test, mpam_cg_get_line(&t->a, &fake_mem, -1)->pct[MPAM_CG_BW_MAX], 20);
 	expect_bw_max(test, &t->a, &t->b, &t->e, 9, 8, 3);
 	KUNIT_EXPECT_EQ(test, atomic64_read(&t->a.events_local[MPAM_CG_EV_NOSPC]), 1);
 
@@ -693,14 +693,14 @@ static void mpam_test_all_or_nothing(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, write_line(&t->a, MPAM_CG_PORTION, "l3 1ff"), -EINVAL);
 	KUNIT_EXPECT_EQ(test, write_line(&t->a, MPAM_CG_PORTION, "l3:9 01"), -EINVAL);
 	KUNIT_EXPECT_EQ(test, fake_hw_of(&fake_l3)->applies, applies);
-	KUNIT_EXPECT_EQ(test, mpam_cg_line(&t->a, &fake_l3, -1)->portion[0], 0x0fUL);
+	KUNIT_EXPECT_EQ(test, mpam_cg_get_line(&t->a, &fake_l3, -1)->portion[0], 0x0fUL);
 
 	/* A provider that fails leaves the old settings in place. */
 	fake_hw_of(&fake_l3)->fail = -EIO;
 	KUNIT_EXPECT_EQ(test, write_line(&t->a, MPAM_CG_PORTION, "l3 03"), -EIO);
 	KUNIT_EXPECT_EQ(test, write_line(&t->b, MPAM_CG_PORTION, "l3 03"), -EIO);
 	fake_hw_of(&fake_l3)->fail = 0;
-	KUNIT_EXPECT_EQ(test, mpam_cg_line(&t->a, &fake_l3, -1)->portion[0], 0x0fUL);
+	KUNIT_EXPECT_EQ(test, mpam_cg_get_line(&t->a, &fake_l3, -1)->portion[0], 0x0fUL);
 	KUNIT_EXPECT_FALSE(test, t->b.has_partid);
 	KUNIT_EXPECT_EQ(test, t->b.partid, t->a.partid);
 	KUNIT_EXPECT_EQ(test, t->b.nr_set, 0);
