@@ -1276,7 +1276,7 @@ static void mpam_cg_apply_rebinds(void)
 
 /* --- labels, partitions and PMGs ----------------------------------------- */
 
-static unsigned long *mpam_pmg_map(u16 partid)
+static unsigned long *mpam_cg_pmg_map(u16 partid)
 {
 	return mpam_cg_hw->pmgs + partid * BITS_TO_LONGS(mpam_cg_hw->prov->nr_pmgs);
 }
@@ -1320,7 +1320,7 @@ static void mpam_cg_sync_cpus(void)
 static void mpam_cg_put_pmg(struct mpam_cg *cg)
 {
 	if (cg->has_pmg)
-		clear_bit(cg->pmg, mpam_pmg_map(cg->partid));
+		clear_bit(cg->pmg, mpam_cg_pmg_map(cg->partid));
 	cg->has_pmg = false;
 }
 
@@ -1343,7 +1343,7 @@ static void mpam_cg_settle(struct mpam_cg *cg)
 		goto label;
 	mpam_cg_put_pmg(cg);
 	cg->partid = partid;
-	map = mpam_pmg_map(partid);
+	map = mpam_cg_pmg_map(partid);
 	/* An owner monitors through PMG 0 unless it took a partition over. */
 	pmg = find_next_zero_bit(map, mpam_cg_hw->prov->nr_pmgs,
 				 cg->has_partid ? 0 : 1);
@@ -2651,17 +2651,16 @@ static int mpam_cg_events_local_show(struct seq_file *sf, void *v)
 static int mpam_cg_capacity_show(struct seq_file *sf, void *v)
 {
 	struct mpam_cg_class *cls;
-	unsigned int i, used;
 	int err, ctrl, mon;
+	unsigned int i;
 
 	mutex_lock(&mpam_cg_mutex);
 	if (!mpam_cg_can_show(css_mpam(seq_css(sf)), &err))
 		goto out;
-	used = 1;
-	for (i = 1; i < mpam_cg_hw->prov->nr_partids; i++)
-		used += test_bit(0, mpam_pmg_map(i));
+	/* The default partition, and one PARTID per partition below. */
 	seq_printf(sf, "ids partids=%u pmgs=%u partids_used=%u\n",
-		   mpam_cg_hw->prov->nr_partids, mpam_cg_hw->prov->nr_pmgs, used);
+		   mpam_cg_hw->prov->nr_partids, mpam_cg_hw->prov->nr_pmgs,
+		   1 + mpam_cg_hw->nr_parts);
 	for_each_mpam_class(cls) {
 		for (i = 0; i < cls->nr_comps; i++) {
 			mpam_cg_print_key(sf, cls, i);
@@ -3083,7 +3082,7 @@ int mpam_cgroup_register(struct mpam_cg_provider *prov)
 	root->partid = 0;
 	root->pmg = 0;
 	root->has_pmg = true;
-	set_bit(0, mpam_pmg_map(0));
+	set_bit(0, mpam_cg_pmg_map(0));
 	mpam_cg_set_budgets(prov->nr_partids - 1, hw->nr_ctrs);
 	pr_info("%u PARTIDs, %u PMGs, %u classes\n", prov->nr_partids,
 		prov->nr_pmgs, hw->nr_classes);
