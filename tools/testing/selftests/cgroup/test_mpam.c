@@ -869,6 +869,16 @@ static bool share_refused(const char *cg, const char *write, int err,
 	return true;
 }
 
+/* Is a write of @s to @file of @cg refused with @err? */
+static bool refused(const char *cg, const char *file, const char *s, int err)
+{
+	int ret = cg_try(cg, file, s);
+
+	if (ret != err)
+		ksft_print_msg("%s of %s: \"%s\" gave %d, want %d\n", file, cg, s, ret, err);
+	return ret == err;
+}
+
 /*
  * Classes, as Kubernetes assigns them: SHARE_PODS cgroups below two
  * parents, each a member of one of three shares with that share's
@@ -884,12 +894,18 @@ static void test_shares(void)
 	int i, used = -1, partid[3] = { -1, -1, -1 }, first, after = -1;
 	bool ok;
 
-	if (!have_hardware() || !l3_key[0] || nr_partids - partids_used < 4) {
-		ksft_test_result_skip("shares: no cache portions, or fewer than 4 free PARTIDs\n");
+	if (!have_hardware() || !l3_key[0] || nr_partids < 5) {
+		ksft_test_result_skip("shares: no cache portions, or fewer than 5 PARTIDs\n");
 		free(base);
 		return;
 	}
-	first = partids_used;
+	/* Only the default partition, once earlier tests' cgroups are gone. */
+	first = 1;
+	if (!wait_partids_used(first)) {
+		ksft_test_result_fail("shares: PARTIDs left in use before it\n");
+		free(base);
+		return;
+	}
 	ok = base && !cg_create(base) && !cg_write(base, "cgroup.subtree_control", "+mpam");
 	for (i = 0; ok && i < 2; i++) {
 		q[i] = cg_name_indexed(base, "q", i);
@@ -917,10 +933,11 @@ static void test_shares(void)
 	/* Nothing below a member, or between members and their limits. */
 	below = pod[0] ? cg_name(pod[0], "c") : NULL;
 	snprintf(line, sizeof(line), "%s 1", l3_key);
-	ok = ok && below && !cg_create(below) &&
-	     cg_try(below, "mpam.cache.portion", line) == -EBUSY &&
-	     cg_try(q[0], "mpam.cache.portion", line) == -EBUSY &&
-	     cg_try(pod[1], "mpam.cache.portion.exclusive", line) == -EINVAL &&
+	ok = ok && below && !cg_write(pod[0], "cgroup.subtree_control", "+mpam") &&
+	     !cg_create(below) &&
+	     refused(below, "mpam.cache.portion", line, -EBUSY) &&
+	     refused(q[0], "mpam.cache.portion", line, -EBUSY) &&
+	     refused(pod[1], "mpam.cache.portion.exclusive", line, -EINVAL) &&
 	     share_refused(pod[1], "class 1", -EINVAL, "class1\n") &&
 	     share_refused(pod[1], "a-name-of-thirty-one-characters", 0,
 			   "a-name-of-thirty-one-characters\n") &&
