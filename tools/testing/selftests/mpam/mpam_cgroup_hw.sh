@@ -379,11 +379,17 @@ fi
 count_for() {
 	t=$1
 	shift
+	# The busy tasks wait while the counters are read, so that every
+	# counter counts the same $t seconds however long a read takes.
+	for p in $pids; do kill -STOP "$p"; done
 	b0=0
 	for c in "$@"; do b0=$((b0 + $(bytes_of "$c" "$cls"))); done
+	for p in $pids; do kill -CONT "$p"; done
 	sleep "$t"
+	for p in $pids; do kill -STOP "$p"; done
 	b1=0
 	for c in "$@"; do b1=$((b1 + $(bytes_of "$c" "$cls"))); done
+	for p in $pids; do kill -CONT "$p"; done
 	echo $((b1 - b0))
 }
 
@@ -536,8 +542,9 @@ rmdir "$X"
 # three unconfigured parents, each a member of one of three shares with
 # the share's own limit, run in three partitions whose registers hold the
 # three limits.  Two busy members of a fourth share, in two parents, use
-# together no more than its limit lets one of them use: the members share
-# one regulator, where each had its own before.
+# together what its limit lets one member with both tasks use: the
+# members share one regulator, where each had its own before and the two
+# got twice as much.
 partids_used() {
 	sed -n 's/.* partids_used=\([0-9]*\).*/\1/p' "$CG/mpam.capacity"
 }
