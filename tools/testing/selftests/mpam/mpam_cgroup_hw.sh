@@ -543,8 +543,9 @@ rmdir "$X"
 # the share's own limit, run in three partitions whose registers hold the
 # three limits.  Two busy members of a fourth share, in two parents, use
 # together what its limit lets one member with both tasks use: the
-# members share one regulator, where each had its own before and the two
-# got twice as much.
+# members share one regulator (100 %), where each had its own before and
+# the two got twice as much (200 %).  Two runs of 2 s differ by up to 6 %
+# on this platform, so the bound is 125 %: well clear of both.
 partids_used() {
 	sed -n 's/.* partids_used=\([0-9]*\).*/\1/p' "$CG/mpam.capacity"
 }
@@ -592,7 +593,7 @@ else
 	ktap_print_msg "302 cgroups in 4 shares: $used PARTIDs ($(echo $ids)), $limits limits"
 	ktap_print_msg "$cls bytes in 2 s: one member $one, two members $two"
 	if [ "$bad" = 0 ] && [ "$used" = 4 ] && [ "$(echo "$ids" | wc -l)" = 3 ] &&
-	   [ "$limits" = 3 ] && [ "$one" -gt 0 ] && [ $((two * 100)) -le $((one * 105)) ]; then
+	   [ "$limits" = 3 ] && [ "$one" -gt 0 ] && [ $((two * 100)) -le $((one * 125)) ]; then
 		feature cgroup mem:bw.max-shared-by-class yes
 		msg="$PROFILE: 302 cgroups in 4 shares use 4 PARTIDs;"
 		ktap_test_pass "$msg two members $((two * 100 / one))% of one's bytes"
