@@ -1307,6 +1307,15 @@ static void mpam_cg_label_tasks(struct mpam_cg *cg)
 	css_task_iter_end(&it);
 }
 
+/* Store @label for fork to copy, then give it to @cg's tasks. */
+static void mpam_cg_set_label(struct mpam_cg *cg, u32 label)
+{
+	WRITE_ONCE(cg->label, label);
+	/* Order the label before fork's second look, see mpam_cg_fork(). */
+	smp_mb();
+	mpam_cg_label_tasks(cg);
+}
+
 /* Make the CPUs that run relabelled tasks load the new labels. */
 static void mpam_cg_sync_cpus(void)
 {
@@ -1361,12 +1370,8 @@ label:
 	if (!cg->has_pmg)
 		cg->pmg = parent->pmg;
 	label = MPAM_CG_LABEL(cg->partid, cg->pmg);
-	if (label != cg->label) {
-		WRITE_ONCE(cg->label, label);
-		/* Order the label before fork's second look, see mpam_cg_fork(). */
-		smp_mb();
-		mpam_cg_label_tasks(cg);
-	}
+	if (label != cg->label)
+		mpam_cg_set_label(cg, label);
 	mpam_cg_rebind(cg);
 }
 
@@ -1485,12 +1490,8 @@ static void mpam_cg_maybe_deactivate(void)
 		cg->partid = 0;
 		cg->pmg = 0;
 		cg->ctr_key = 0;
-		if (cg->label) {
-			WRITE_ONCE(cg->label, 0);
-			/* Pairs with the second look of mpam_cg_fork(). */
-			smp_mb();
-			mpam_cg_label_tasks(cg);
-		}
+		if (cg->label)
+			mpam_cg_set_label(cg, 0);
 	}
 	rcu_read_unlock();
 	mpam_cg_sync_cpus();
@@ -3026,12 +3027,8 @@ static void mpam_cg_drop_all(struct mpam_cg *root)
 		cg->has_pmg = false;
 		cg->partid = 0;
 		cg->pmg = 0;
-		if (cg->label) {
-			WRITE_ONCE(cg->label, 0);
-			/* Pairs with the second look of mpam_cg_fork(). */
-			smp_mb();
-			mpam_cg_label_tasks(cg);
-		}
+		if (cg->label)
+			mpam_cg_set_label(cg, 0);
 	}
 	rcu_read_unlock();
 	mpam_cg_sync_cpus();
