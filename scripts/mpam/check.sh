@@ -63,6 +63,31 @@ vmjob() {	# name cmd [kernel args]
 	fi
 }
 
+# The QEMU model on its own, without Linux (tools/testing/mpam/qemu/tests):
+# its "ok"/"not ok" lines count as tests.
+hostjob() {	# name cmd...
+	local name=$1 log=$logdir/$1.log p f
+	shift
+	case " ${CHECK_JOBS:-$name} " in *" $name "*) ;; *) return 0 ;; esac
+	step "$name: $* (log: $log)"
+	ran="$ran$name "
+	"$@" > "$log" 2>&1 || true
+	sed "s/^/$name: /" "$log"
+	p=$(grep -c '^ok ' "$log" || true)
+	f=$(grep -c '^not ok ' "$log" || true)
+	count "$name" "$p" "$f" 0
+	[ "$f" = 0 ] || failures+=("$name: $f test(s)")
+	if [ $((p + f)) = 0 ]; then
+		count "$name" 0 1 0
+		failures+=("$name: ran no test")
+	fi
+}
+model_tests() {
+	"$top/tools/testing/mpam/qemu/tests/run.sh" \
+		"$("$top/tools/testing/mpam/qemu/build.sh" | tail -n 1)"
+}
+hostjob model model_tests
+
 # KUnit: every built-in suite runs before init when kunit.enable=1.
 vmjob kunit true "kunit.enable=1"
 

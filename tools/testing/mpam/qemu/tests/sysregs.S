@@ -175,37 +175,4 @@ el3_sync_low:
 	msr elr_el3, x1
 	eret
 
-// print "tag: x0" to PL011
-puthex:
-	ldr x3, =0x09000000
-	mov x4, #60
-	// tag (2 hex digits)
-	lsr x1, x5, #4
-	and x1, x1, #0xf
-	cmp x1, #10
-	add x2, x1, #'0'
-	add x1, x1, #('a' - 10)
-	csel x1, x2, x1, lt
-	strb w1, [x3]
-	and x1, x5, #0xf
-	cmp x1, #10
-	add x2, x1, #'0'
-	add x1, x1, #('a' - 10)
-	csel x1, x2, x1, lt
-	strb w1, [x3]
-	mov w1, #':'
-	strb w1, [x3]
-	mov w1, #' '
-	strb w1, [x3]
-3:	lsr x1, x0, x4
-	and x1, x1, #0xf
-	cmp x1, #10
-	add x2, x1, #'0'
-	add x1, x1, #('a' - 10)
-	csel x1, x2, x1, lt
-	strb w1, [x3]
-	subs x4, x4, #4
-	b.ge 3b
-	mov w1, #'\n'
-	strb w1, [x3]
-	ret
+#include "puthex.inc"
