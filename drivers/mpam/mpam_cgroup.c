@@ -481,7 +481,8 @@ int mpam_cgroup_setup(void)
 	if (!err && list_empty(&mpam_cgroup_provider.classes))
 		err = -ENODEV;
 	if (!err) {
-		mpam_cgroup_provider.nr_partids = mpam_partid_max + 1;
+		/* PARTIDs with a configuration of their own everywhere */
+		mpam_cgroup_provider.nr_partids = mpam_intpartid_max + 1;
 		mpam_cgroup_provider.nr_pmgs = mpam_pmg_max + 1;
 		mpam_cgroup_provider.ops = &mpam_cgroup_ops;
 		err = mpam_cgroup_register(&mpam_cgroup_provider);

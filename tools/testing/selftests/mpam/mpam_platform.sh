@@ -9,20 +9,23 @@
 # Expectations per profile are those of tools/testing/mpam/qemu/README.md;
 # on kunpeng they are what the Kunpeng report (memory bandwidth MSC that
 # matches no L3) says resctrl can use: L2/L3 portions, L3 CSU, no MB.
+# Where the memory MSC narrows PARTIDs (server, kunpeng), resctrl has as
+# many CLOSIDs as it has internal PARTIDs, mapped one to one.
 
 . "$(dirname "$0")/mpam_lib.sh"
 
 mpam_start
-ktap_set_plan 9
+ktap_set_plan 10
 
 ncpu=$(grep -c "^processor" /proc/cpuinfo)	# all CPUs, whatever our affinity
 # mbw_50: MBW_MAX for "MB:1=50".  MAX is a fraction of 2^BWA_WD, minus
 # one: 8 bits on server give 0x7f; 4 bits on scarce give a granularity of
-# 7%, so resctrl rounds 50 up to 56 and the driver writes 0x8.
+# 7%, so resctrl rounds 50 up to 56 and the driver writes 0x8.  closids:
+# the internal PARTIDs of the memory MSC, or every PARTID on scarce.
 case $PROFILE in
-server)  l2=ff l3=ffff nl3=1 mb=1 mbw_50=0x00007f00 mbm=1 ;;
-scarce)  l2=f l3=ff nl3=1 mb=1 mbw_50=0x00008000 mbm=1 ;;
-kunpeng) l2=ff l3=1ffff nl3=2 mb= mbw_50= mbm= ;;
+server)  l2=ff l3=ffff nl3=1 mb=1 mbw_50=0x00007f00 mbm=1 closids=16 ;;
+scarce)  l2=f l3=ff nl3=1 mb=1 mbw_50=0x00008000 mbm=1 closids=8 ;;
+kunpeng) l2=ff l3=1ffff nl3=2 mb= mbw_50= mbm= closids=8 ;;
 *) ktap_exit_fail_msg "unknown profile $PROFILE" ;;
 esac
 busy= G=$RESCTRL/busy I=$RESCTRL/idle
@@ -201,6 +204,27 @@ else
 	else
 		ktap_test_fail "$PROFILE: mbm_total_bytes"
 	fi
+fi
+
+# 10: resctrl's CLOSIDs fit the internal PARTIDs of a memory MSC that
+# narrows, which maps each of them to its own intPARTID; the others map
+# to intPARTID 0 (the model lists the request PARTIDs on another one).
+memmsc=$(msc_index memory)
+hdr=$(mpam-host state "$memmsc" | head -n 1)
+map=$(mpam-host state "$memmsc" | sed -n 's/^ *intpartids: //p')
+case $hdr in *intpartid_max=*) nrw=yes ;; *) nrw=no ;; esac
+want= i=1
+while [ "$nrw" = yes ] && [ $i -lt $closids ]; do
+	want="$want${want:+ }$i=$i"
+	i=$((i + 1))
+done
+got=$(cat "$RESCTRL/info/L3/num_closids")
+feature resctrl mem:partid-narrowing no	# one to one: it only has fewer CLOSIDs
+if [ "$got" = "$closids" ] && [ "$map" = "$want" ]; then
+	ktap_test_pass "$PROFILE: $got CLOSIDs${want:+, mapped one to one on msc$memmsc}"
+else
+	ktap_print_msg "num_closids $got, want $closids; msc$memmsc maps '$map', want '$want'"
+	ktap_test_fail "$PROFILE: CLOSIDs and the memory MSC's map"
 fi
 
 ktap_finished
