@@ -9,8 +9,10 @@
  *
  * What it exposes: cache portion bitmaps up to MPAM_CPBM_MAX_WD bits
  * wide (what the driver's configuration holds), CMAX, MBW_MAX, MBW_MIN,
- * cache occupancy through a monitor borrowed for each read, and MBWU byte
- * counters that the controller assigns to cgroups.  Not exposed: CMIN,
+ * cache occupancy through a monitor borrowed for each read, MBWU byte
+ * counters that the controller assigns to cgroups, and, for a class all
+ * of whose components narrow PARTIDs, their internal PARTIDs as the
+ * class's regulators.  Not exposed: CMIN,
  * CASSOC, MBW_PBM, MBW_PROP and the priorities (INTPRI/DSPRI), whose effect
  * is implementation defined; see Documentation/admin-guide/cgroup-v2-mpam.rst.
  *
@@ -56,6 +58,13 @@ struct mpam_cgroup_class {
 };
 
 static struct mpam_cg_provider mpam_cgroup_provider;
+
+/*
+ * A class some of whose components narrow PARTIDs and others not has no
+ * regulators: then only the PARTIDs with a configuration of their own
+ * everywhere are offered.
+ */
+static bool mpam_cgroup_mixed;
 
 /*
  * resctrl and the controller both program PARTIDs and monitors and label
@@ -205,6 +214,12 @@ static int mpam_cgroup_apply(struct mpam_cg_class *cls, unsigned int comp,
 	return mpam_apply_config(mcc->comps[comp], partid, &mc);
 }
 
+static int mpam_cgroup_map(struct mpam_cg_class *cls, unsigned int comp,
+			   u16 partid, u16 intpartid)
+{
+	return mpam_map_partid(to_mcc(cls)->comps[comp], partid, intpartid);
+}
+
 static int mpam_cgroup_read_occupancy(struct mpam_cg_class *cls,
 				      unsigned int comp, u16 partid, u8 pmg,
 				      bool match_pmg, u64 *val)
@@ -312,6 +327,7 @@ static void mpam_cgroup_release(void)
 
 static const struct mpam_cg_ops mpam_cgroup_ops = {
 	.apply = mpam_cgroup_apply,
+	.map = mpam_cgroup_map,
 	.read_occupancy = mpam_cgroup_read_occupancy,
 	.bind_counter = mpam_cgroup_bind_counter,
 	.unbind_counter = mpam_cgroup_unbind_counter,
@@ -366,7 +382,8 @@ static struct mpam_cgroup_class *mpam_cgroup_describe(struct mpam_class *class)
 	struct mpam_props *props = &class->props;
 	struct mpam_cgroup_class *mcc;
 	struct mpam_component *comp;
-	unsigned int n = 0;
+	unsigned int n = 0, narrow = 0;
+	u32 regulators = U16_MAX;
 
 	mcc = kzalloc_obj(*mcc);
 	if (!mcc)
@@ -437,7 +454,13 @@ static struct mpam_cgroup_class *mpam_cgroup_describe(struct mpam_class *class)
 				 srcu_read_lock_held(&mpam_srcu)) {
 		mcc->comps[n] = comp;
 		mcc->ids[n++] = comp->comp_id;
+		narrow += comp->narrows;
+		regulators = min_t(u32, regulators, comp->intpartid_max + 1);
 	}
+	if (narrow == n)
+		mcc->cg.regulators = min_t(u32, regulators, S16_MAX);
+	else if (narrow)
+		mpam_cgroup_mixed = true;
 	mcc->class = class;
 	mcc->cg.name = mcc->name;
 	mcc->cg.nr_comps = n;
@@ -464,6 +487,7 @@ int mpam_cgroup_setup(void)
 	int idx, err = 0;
 
 	INIT_LIST_HEAD(&mpam_cgroup_provider.classes);
+	mpam_cgroup_mixed = false;
 	idx = srcu_read_lock(&mpam_srcu);
 	list_for_each_entry_srcu(class, &mpam_classes, classes_list,
 				 srcu_read_lock_held(&mpam_srcu)) {
@@ -481,8 +505,8 @@ int mpam_cgroup_setup(void)
 	if (!err && list_empty(&mpam_cgroup_provider.classes))
 		err = -ENODEV;
 	if (!err) {
-		/* PARTIDs with a configuration of their own everywhere */
-		mpam_cgroup_provider.nr_partids = mpam_intpartid_max + 1;
+		mpam_cgroup_provider.nr_partids = mpam_cgroup_mixed ?
+			mpam_intpartid_max + 1 : mpam_partid_max + 1;
 		mpam_cgroup_provider.nr_pmgs = mpam_pmg_max + 1;
 		mpam_cgroup_provider.ops = &mpam_cgroup_ops;
 		err = mpam_cgroup_register(&mpam_cgroup_provider);

@@ -47,6 +47,11 @@ enum mpam_cg_mon {
  *		mpam.counters assigns to cgroups
  * @poll_ms:	period at which assigned byte counters must be read so
  *		that no more than one overflow goes unseen; 0: never
+ * @regulators:	where the class narrows PARTIDs: the number of internal
+ *		PARTIDs of each component, which @apply configures and onto
+ *		which @map maps the PARTIDs; several PARTIDs mapped onto one
+ *		share its limits.  0: every PARTID has a configuration of
+ *		its own.
  * @nr_comps:	number of components
  * @comp_ids:	the firmware's ID of each component
  * @node:	links the class into &mpam_cg_provider.classes
@@ -63,6 +68,7 @@ struct mpam_cg_class {
 	u8 pct_bits[MPAM_CG_NR_CTRLS];
 	unsigned int mons[MPAM_CG_NR_MONS];
 	unsigned int poll_ms;
+	u16 regulators;
 	unsigned int nr_comps;
 	const u32 *comp_ids;
 	struct list_head node;
@@ -94,9 +100,15 @@ struct mpam_cg_config {
 
 /**
  * struct mpam_cg_ops - what the core asks of the provider
- * @apply:	program @cfg for @partid on component @comp of @cls.  Called
+ * @apply:	program @cfg for @partid on component @comp of @cls, or for
+ *		internal PARTID @partid where @cls has regulators.  Called
  *		with cpus_read_lock() held, may sleep.  Only the controls of
  *		@cls->ctrls are meaningful.
+ * @map:	make requests with @partid on component @comp of @cls get
+ *		the configuration of internal PARTID @intpartid.  Needed if
+ *		a class has regulators; same context as @apply.  A PARTID
+ *		no partition uses is mapped back as after reset: one to one
+ *		below @cls->regulators, onto 0 above.
  * @read_occupancy: read the cache occupancy of @partid (and @pmg if
  *		@match_pmg) on component @comp; -ENOSPC when no hardware
  *		monitor can be had.  Called with cpus_read_lock() held, may
@@ -126,6 +138,8 @@ struct mpam_cg_config {
 struct mpam_cg_ops {
 	int (*apply)(struct mpam_cg_class *cls, unsigned int comp, u16 partid,
 		     const struct mpam_cg_config *cfg);
+	int (*map)(struct mpam_cg_class *cls, unsigned int comp, u16 partid,
+		   u16 intpartid);
 	int (*read_occupancy)(struct mpam_cg_class *cls, unsigned int comp,
 			      u16 partid, u8 pmg, bool match_pmg, u64 *val);
 	int (*bind_counter)(struct mpam_cg_class *cls, unsigned int comp,

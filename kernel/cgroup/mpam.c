@@ -15,7 +15,9 @@
  * default partition 0, which no file configures.  The owners form a tree
  * of partitions beside the cgroup tree, from which every partition's
  * effective settings are computed, so that nothing below a limit escapes
- * it.  PMGs are handed out within each partition so that cgroups can be
+ * it.  Where a class narrows PARTIDs onto fewer internal PARTIDs, the
+ * partitions below a limit share it instead: see mpam_cg_regulates().
+ * PMGs are handed out within each partition so that cgroups can be
  * monitored on their own.
  *
  * Locking: mpam_cg_mutex protects the provider's state, the settings,
@@ -126,6 +128,15 @@ struct mpam_cg {
 	struct mpam_cg_config *next;
 	struct mpam_cg_share *share;
 	/*
+	 * Where a class has regulators, per component as ->eff: the
+	 * internal PARTID the partition regulates its subtree with (-1:
+	 * none, it runs under an ancestor's), the one the next change
+	 * gives it, and the one its PARTID is mapped onto (-1: not yet).
+	 */
+	s16 *reg;
+	s16 *next_reg;
+	s16 *mapped;
+	/*
 	 * The tree of partitions: while it owns one, its nearest owning
 	 * ancestor (owner_up) and the nearest owning descendants (owners,
 	 * linked by owner_node), which share its limits.
@@ -200,6 +211,8 @@ struct mpam_cg_hw {
 	/* Partitions owned by cgroups below the root. */
 	unsigned int nr_parts;
 	struct ida partids;
+	/* Per component of a class with regulators, the internal PARTIDs. */
+	struct ida *regs;
 	/* Per PARTID, a bitmap of the PMGs in use. */
 	unsigned long *pmgs;
 	/*
@@ -565,25 +578,39 @@ static void mpam_cg_free_eff(struct mpam_cg *cg)
 	kfree(cg->next);
 	kfree(cg->nest);
 	kfree(cg->share);
+	kfree(cg->reg);
 	cg->eff = NULL;
 	cg->next = NULL;
 	cg->nest = NULL;
 	cg->share = NULL;
+	cg->reg = NULL;
 }
 
-/* What a cgroup needs to own a partition; unrestricted settings. */
+/*
+ * What a cgroup needs to own a partition; unrestricted settings.  The
+ * root regulates with internal PARTID 0, onto which the provider maps
+ * PARTID 0.
+ */
 static int mpam_cg_alloc_eff(struct mpam_cg *cg)
 {
+	unsigned int n = mpam_cg_hw->nr_comps, i;
+
 	if (cg->eff)
 		return 0;
 	cg->eff = mpam_cg_eff_alloc();
 	cg->next = mpam_cg_eff_alloc();
 	cg->nest = mpam_cg_eff_alloc();
-	cg->share = kcalloc(mpam_cg_hw->nr_comps, sizeof(*cg->share), GFP_KERNEL);
-	if (cg->eff && cg->next && cg->nest && cg->share)
-		return 0;
-	mpam_cg_free_eff(cg);
-	return -ENOMEM;
+	cg->share = kcalloc(n, sizeof(*cg->share), GFP_KERNEL);
+	cg->reg = kmalloc_array(3 * n, sizeof(*cg->reg), GFP_KERNEL);
+	if (!cg->eff || !cg->next || !cg->nest || !cg->share || !cg->reg) {
+		mpam_cg_free_eff(cg);
+		return -ENOMEM;
+	}
+	cg->next_reg = cg->reg + n;
+	cg->mapped = cg->reg + 2 * n;
+	for (i = 0; i < 3 * n; i++)
+		cg->reg[i] = mpam_cg_is_root(cg) ? 0 : -1;
+	return 0;
 }
 
 /* Forget the settings of a partition: the hardware was reset. */
@@ -663,6 +690,17 @@ static void mpam_cg_unlink_owner(struct mpam_cg *cg)
 	cg->owner_up = NULL;
 }
 
+/* The owner after the partitions below @pos in a walk below @top. */
+static struct mpam_cg *mpam_cg_skip_owner(struct mpam_cg *pos,
+					  struct mpam_cg *top)
+{
+	for (; pos != top; pos = pos->owner_up) {
+		if (!list_is_last(&pos->owner_node, &pos->owner_up->owners))
+			return list_next_entry(pos, owner_node);
+	}
+	return NULL;
+}
+
 /* The owner after @pos in a pre-order walk of the partitions below @top. */
 static struct mpam_cg *mpam_cg_next_owner(struct mpam_cg *pos,
 					  struct mpam_cg *top)
@@ -670,11 +708,7 @@ static struct mpam_cg *mpam_cg_next_owner(struct mpam_cg *pos,
 	if (!list_empty(&pos->owners))
 		return list_first_entry(&pos->owners, struct mpam_cg,
 					owner_node);
-	for (; pos != top; pos = pos->owner_up) {
-		if (!list_is_last(&pos->owner_node, &pos->owner_up->owners))
-			return list_next_entry(pos, owner_node);
-	}
-	return NULL;
+	return mpam_cg_skip_owner(pos, top);
 }
 
 /*
@@ -744,11 +778,128 @@ static const struct mpam_cg_line *mpam_cg_own_line(struct mpam_cg *cg,
 	return own;
 }
 
+/* --- regulators ---------------------------------------------------------- */
+
+/*
+ * Where a class narrows PARTIDs (it has regulators), a partition that sets
+ * something of the class on a component regulates there: it has an
+ * internal PARTID of its own, configured as a partition is elsewhere, and
+ * the PARTIDs of the partitions below it that do not regulate are mapped
+ * onto it.  A limit there is one regulator its whole subtree shares, what
+ * one partition leaves unused another can have; only the partitions that
+ * regulate below it divide it.  The root regulates everywhere, with
+ * internal PARTID 0.
+ */
+static bool mpam_cg_regulates(struct mpam_cg *cg, struct mpam_cg_class *cls,
+			      unsigned int comp)
+{
+	struct mpam_cg_line own;
+
+	if (mpam_cg_is_root(cg))
+		return true;
+	return mpam_cg_own_line(cg, cls, comp, &own) && own.set;
+}
+
+/* Does @cg take a share of its ancestors' limits on @comp of @cls? */
+static bool mpam_cg_divides(struct mpam_cg *cg, struct mpam_cg_class *cls,
+			    unsigned int comp)
+{
+	return !cls->regulators || mpam_cg_regulates(cg, cls, comp);
+}
+
+/* The partition whose limits on @comp of @cls @cg, an owner, runs under. */
+static struct mpam_cg *mpam_cg_regulator(struct mpam_cg *cg,
+					 struct mpam_cg_class *cls,
+					 unsigned int comp)
+{
+	while (!mpam_cg_divides(cg, cls, comp))
+		cg = cg->owner_up;
+	return cg;
+}
+
+/*
+ * The partitions that divide @x's limits on @comp of @cls with it: its
+ * nearest owning descendants, or where the class has regulators, the
+ * nearest ones that regulate.  @pos is NULL to start.
+ */
+static struct mpam_cg *mpam_cg_next_sharer(struct mpam_cg *pos,
+					   struct mpam_cg *x,
+					   struct mpam_cg_class *cls,
+					   unsigned int comp)
+{
+	do {
+		if (!pos)
+			pos = mpam_cg_next_owner(x, x);
+		else if (mpam_cg_divides(pos, cls, comp))
+			pos = mpam_cg_skip_owner(pos, x);
+		else
+			pos = mpam_cg_next_owner(pos, x);
+	} while (pos && !mpam_cg_divides(pos, cls, comp));
+	return pos;
+}
+
+/*
+ * The internal PARTID the next change gives @x on component @n of @cls:
+ * the one it has or a new one while it regulates, none otherwise.
+ * Returns -ENOSPC when there is no internal PARTID left.
+ */
+static int mpam_cg_pick_reg(struct mpam_cg *x, struct mpam_cg_class *cls,
+			    unsigned int n)
+{
+	struct ida *ida = &mpam_cg_hw->regs[n];
+	int id;
+
+	if (mpam_cg_regulates(x, cls, n - cls->comp_base)) {
+		if (x->next_reg[n] >= 0)
+			return 0;
+		id = ida_alloc_range(ida, 1, cls->regulators - 1, GFP_KERNEL);
+		if (id < 0)
+			return id;
+		x->next_reg[n] = id;
+		return 0;
+	}
+	/* One it was to get and never programmed goes back at once. */
+	if (x->next_reg[n] > 0 && x->next_reg[n] != x->reg[n])
+		ida_free(ida, x->next_reg[n]);
+	x->next_reg[n] = -1;
+	return 0;
+}
+
+/*
+ * Give back the internal PARTIDs of @cg, whose partition goes, and map its
+ * PARTID back as the provider resets it: one to one as far as there are
+ * internal PARTIDs, onto 0 above, so that MPAM is as it was for its next
+ * user.
+ */
+static void mpam_cg_put_regs(struct mpam_cg *cg)
+{
+	struct mpam_cg_class *cls;
+	unsigned int i, n;
+	u16 reset;
+
+	for_each_mpam_class(cls) {
+		for (i = 0; cls->regulators && i < cls->nr_comps; i++) {
+			n = cls->comp_base + i;
+			if (cg->next_reg[n] > 0 && cg->next_reg[n] != cg->reg[n])
+				ida_free(&mpam_cg_hw->regs[n], cg->next_reg[n]);
+			if (cg->reg[n] > 0)
+				ida_free(&mpam_cg_hw->regs[n], cg->reg[n]);
+			reset = cg->own_id < cls->regulators ? cg->own_id : 0;
+			if (cg->mapped[n] >= 0 && cg->mapped[n] != reset)
+				mpam_cg_hw->ops->map(cls, i, cg->own_id, reset);
+			cg->reg[n] = -1;
+			cg->next_reg[n] = -1;
+			cg->mapped[n] = -1;
+		}
+	}
+}
+
 /*
  * Divide the limit @ctrl (CMAX, BW_MAX) of @x on component @n of @cls
- * between @x's own partition and the subtrees of its nearest owning
- * descendants, as max-min fair shares: a subtree that asks for less than
- * an equal share gets what it asks, the others share the rest equally.
+ * between @x's own partition and the subtrees of its sharers (see
+ * mpam_cg_next_sharer()), as max-min fair shares: a subtree that asks for
+ * less than an equal share gets what it asks, the others share the rest
+ * equally.
  * A limit of 100 % is no limit and is not divided: each subtree gets what
  * it asks.  Returns @x's own steps, or 0 if some partition would get less
  * than the smallest limit the hardware has.
@@ -758,13 +909,13 @@ static u32 mpam_cg_divide_limit(struct mpam_cg *x, struct mpam_cg_class *cls,
 {
 	u32 total = mpam_cg_steps_total(cls, ctrl), budget = x->share[n].steps[ctrl];
 	u32 lowest = mpam_cg_pct_to_steps(cls, ctrl, 1), fair, sum, left;
-	unsigned int slots = 1, below;
+	unsigned int slots = 1, below, i = n - cls->comp_base;
 	struct mpam_cg_line own;
 	struct mpam_cg *e;
 
-	list_for_each_entry(e, &x->owners, owner_node) {
-		u32 ask = mpam_cg_own_steps(cls, mpam_cg_own_line(e, cls, n - cls->comp_base,
-							      &own), ctrl);
+	for (e = NULL; (e = mpam_cg_next_sharer(e, x, cls, i));) {
+		u32 ask = mpam_cg_own_steps(cls, mpam_cg_own_line(e, cls, i, &own),
+					    ctrl);
 
 		e->share[n].steps[ctrl] = min(ask, budget);
 		slots++;
@@ -779,7 +930,7 @@ static u32 mpam_cg_divide_limit(struct mpam_cg *x, struct mpam_cg_class *cls,
 
 		sum = 0;
 		below = 0;
-		list_for_each_entry(e, &x->owners, owner_node) {
+		for (e = NULL; (e = mpam_cg_next_sharer(e, x, cls, i));) {
 			if (e->share[n].steps[ctrl] <= fair) {
 				sum += e->share[n].steps[ctrl];
 				below++;
@@ -794,7 +945,7 @@ static u32 mpam_cg_divide_limit(struct mpam_cg *x, struct mpam_cg_class *cls,
 	left = budget - sum - (slots - below) * fair;
 	own_ask = fair + (left ? 1 : 0);
 	left -= left ? 1 : 0;
-	list_for_each_entry(e, &x->owners, owner_node) {
+	for (e = NULL; (e = mpam_cg_next_sharer(e, x, cls, i));) {
 		u32 *steps = &e->share[n].steps[ctrl];
 
 		if (*steps > fair) {
@@ -809,31 +960,32 @@ static u32 mpam_cg_divide_limit(struct mpam_cg *x, struct mpam_cg_class *cls,
 
 /*
  * Distribute the protection (BW_MIN) of @x on component @n of @cls over
- * the subtrees of its nearest owning descendants, as memory.min does: up
- * to what they ask, scaled down in proportion when they ask for more than
- * @x has.  @x's own partition keeps the rest; the root, which protects
- * nothing, the part of the whole its own setting gets.  Each is bounded by
- * its maximum.  Returns @x's own steps.
+ * the subtrees of its sharers, as memory.min does: up to what they ask,
+ * scaled down in proportion when they ask for more than @x has.  @x's
+ * own partition keeps the rest; the root, which protects nothing, the
+ * part of the whole its own setting gets.  Each is bounded by its
+ * maximum.  Returns @x's own steps.
  */
 static u32 mpam_cg_divide_min(struct mpam_cg *x, struct mpam_cg_class *cls,
 			      unsigned int n, u32 own_ask)
 {
 	u32 budget = x->share[n].steps[MPAM_CG_BW_MIN], sum = 0, given = 0;
 	bool root = mpam_cg_is_root(x);
+	unsigned int i = n - cls->comp_base;
 	struct mpam_cg_line own;
 	struct mpam_cg *e;
 
-	list_for_each_entry(e, &x->owners, owner_node) {
+	for (e = NULL; (e = mpam_cg_next_sharer(e, x, cls, i));) {
 		const struct mpam_cg_line *v;
 
-		v = mpam_cg_own_line(e, cls, n - cls->comp_base, &own);
+		v = mpam_cg_own_line(e, cls, i, &own);
 		e->share[n].steps[MPAM_CG_BW_MIN] =
 			mpam_cg_own_steps(cls, v, MPAM_CG_BW_MIN);
 		sum += e->share[n].steps[MPAM_CG_BW_MIN];
 	}
 	if (root)
 		sum += own_ask;
-	list_for_each_entry(e, &x->owners, owner_node) {
+	for (e = NULL; (e = mpam_cg_next_sharer(e, x, cls, i));) {
 		u32 *steps = &e->share[n].steps[MPAM_CG_BW_MIN];
 
 		if (sum > budget)
@@ -988,8 +1140,8 @@ static int mpam_cg_divide_portion(struct mpam_cg *x, struct mpam_cg_config *up,
 
 /*
  * The percentages of @x's partition on component @n of @cls into
- * @x->next, and the shares of its nearest owning descendants.  Returns
- * -ENOSPC if a limit has no room for every partition below it.
+ * @x->next, and the shares of its sharers.  Returns -ENOSPC if a limit
+ * has no room for every partition below it.
  */
 static int mpam_cg_divide_pcts(struct mpam_cg *x, struct mpam_cg_class *cls,
 			       unsigned int n, const struct mpam_cg_line *v)
@@ -1025,10 +1177,12 @@ static int mpam_cg_divide_pcts(struct mpam_cg *x, struct mpam_cg_class *cls,
 
 /*
  * Compute the settings of @x's own partition into @x->next from its own
- * lines and its share, and the shares of its nearest owning descendants.
- * Returns -ENOSPC if a partition would be left without a portion or a
- * limit has no room for every partition below it, else whether every
- * portion bitmap fit (0) or one fell back to the ancestor's (1).
+ * lines and its share, and the shares of its sharers; where @x runs under
+ * an ancestor's regulator, its settings are that regulator's.  Returns
+ * -ENOSPC if a partition would be left without a portion or an internal
+ * PARTID, or a limit has no room for every partition below it, else
+ * whether every portion bitmap fit (0) or one fell back to the
+ * ancestor's (1).
  */
 static int mpam_cg_divide(struct mpam_cg *x)
 {
@@ -1043,6 +1197,18 @@ static int mpam_cg_divide(struct mpam_cg *x)
 	for_each_mpam_class(cls) {
 		for (i = 0; i < cls->nr_comps; i++) {
 			n = cls->comp_base + i;
+			if (cls->regulators) {
+				struct mpam_cg *r = mpam_cg_regulator(x, cls, i);
+
+				ret = mpam_cg_pick_reg(x, cls, n);
+				if (ret < 0)
+					return ret;
+				if (r != x) {
+					mpam_cg_config_copy(cls, &x->next[n], &r->next[n]);
+					mpam_cg_config_copy(cls, &x->nest[n], &r->nest[n]);
+					continue;
+				}
+			}
 			v = mpam_cg_own_line(x, cls, i, &own);
 			mpam_cg_config_init(cls, &x->next[n]);
 			ret = mpam_cg_divide_portion(x, up, cls, n, v);
@@ -1108,9 +1274,84 @@ static bool mpam_cg_config_tighter(struct mpam_cg_class *cls,
 }
 
 /*
+ * Program component @i of @cls for @pos in pass @pass of mpam_cg_program():
+ * its configuration where it changed and, in the first pass, only took
+ * away or is a new regulator's (no PARTID is mapped onto it yet); in the
+ * second, the internal PARTID its PARTID is mapped onto.
+ */
+static int mpam_cg_program_one(struct mpam_cg *pos, struct mpam_cg_class *cls,
+			       unsigned int i, int pass)
+{
+	unsigned int n = cls->comp_base + i;
+	struct mpam_cg_config *next = &pos->next[n], *eff = &pos->eff[n];
+	struct mpam_cg *r;
+	bool fresh = false;
+	u16 id = pos->own_id;
+	int err;
+
+	if (cls->regulators) {
+		r = mpam_cg_regulator(pos, cls, i);
+		if (pass == 1) {
+			if (pos->mapped[n] == r->next_reg[n])
+				return 0;
+			err = mpam_cg_hw->ops->map(cls, i, pos->own_id,
+						   r->next_reg[n]);
+			if (!err)
+				pos->mapped[n] = r->next_reg[n];
+			return err;
+		}
+		if (r != pos) {
+			/* What the regulator it runs under holds. */
+			if (pass == 2)
+				mpam_cg_config_copy(cls, eff, next);
+			return 0;
+		}
+		fresh = pos->reg[n] != pos->next_reg[n];
+		id = pos->next_reg[n];
+	} else if (pass == 1) {
+		return 0;
+	}
+	if (fresh) {
+		if (pass)
+			return 0;
+	} else if (mpam_cg_config_equal(cls, next, eff) ||
+		   (!pass && !mpam_cg_config_tighter(cls, next, eff))) {
+		return 0;
+	}
+	err = mpam_cg_hw->ops->apply(cls, i, id, next);
+	if (err)
+		return err;
+	mpam_cg_config_copy(cls, eff, next);
+	if (fresh)
+		pos->reg[n] = id;
+	return 0;
+}
+
+/* Free the internal PARTIDs the partitions below @top no longer use. */
+static void mpam_cg_put_old_regs(struct mpam_cg *top)
+{
+	struct mpam_cg_class *cls;
+	struct mpam_cg *pos;
+	unsigned int i, n;
+
+	for (pos = top; pos; pos = mpam_cg_next_owner(pos, top)) {
+		for_each_mpam_class(cls) {
+			for (i = 0; cls->regulators && i < cls->nr_comps; i++) {
+				n = cls->comp_base + i;
+				if (pos->reg[n] > 0 && pos->next_reg[n] < 0) {
+					ida_free(&mpam_cg_hw->regs[n], pos->reg[n]);
+					pos->reg[n] = -1;
+				}
+			}
+		}
+	}
+}
+
+/*
  * Program what mpam_cg_recompute() left in ->next for the partitions below
  * @top, where it differs from what the hardware holds: the changes that
- * only take away first, so that a subtree never has more than its limit
+ * only take away and new regulators first, then the PARTIDs onto internal
+ * ones, then the rest, so that a subtree never has more than its limit
  * while the others are programmed.  Returns the first error; ->eff still
  * says what the hardware holds.
  */
@@ -1121,33 +1362,41 @@ static int mpam_cg_program(struct mpam_cg *top)
 	unsigned int i;
 	int pass, err;
 
-	for (pass = 0; pass < 2; pass++) {
+	for (pass = 0; pass < 3; pass++) {
 		for (pos = top; pos; pos = mpam_cg_next_owner(pos, top)) {
 			for_each_mpam_class(cls) {
 				for (i = 0; i < cls->nr_comps; i++) {
-					unsigned int n = cls->comp_base + i;
-					struct mpam_cg_config *next = &pos->next[n];
-					struct mpam_cg_config *eff = &pos->eff[n];
-
-					if (mpam_cg_config_equal(cls, next, eff) ||
-					    (!pass && !mpam_cg_config_tighter(cls, next, eff)))
-						continue;
-					err = mpam_cg_hw->ops->apply(cls, i,
-								pos->own_id, next);
+					err = mpam_cg_program_one(pos, cls, i, pass);
 					if (err)
 						return err;
-					mpam_cg_config_copy(cls, eff, next);
 				}
 			}
 		}
 	}
+	mpam_cg_put_old_regs(top);
 	return 0;
+}
+
+/* Does @cg regulate every component of every class with regulators? */
+static bool mpam_cg_regulates_all(struct mpam_cg *cg)
+{
+	struct mpam_cg_class *cls;
+	unsigned int i;
+
+	for_each_mpam_class(cls) {
+		for (i = 0; cls->regulators && i < cls->nr_comps; i++) {
+			if (!mpam_cg_regulates(cg, cls, i))
+				return false;
+		}
+	}
+	return true;
 }
 
 /*
  * The owner whose partitions a change of @cg's settings or ownership
- * moves: its nearest owning ancestor's, or every partition, the default
- * one included, when @cg claims portions or did.
+ * moves: its nearest owning ancestor that regulates everywhere (whose
+ * limits it divides), or every partition, the default one included, when
+ * @cg claims portions or did.
  */
 static struct mpam_cg *mpam_cg_top(struct mpam_cg *cg)
 {
@@ -1156,7 +1405,12 @@ static struct mpam_cg *mpam_cg_top(struct mpam_cg *cg)
 			cg = parent_mpam(cg);
 		return cg;
 	}
-	return mpam_cg_is_root(cg) ? cg : mpam_cg_owner(parent_mpam(cg));
+	if (mpam_cg_is_root(cg))
+		return cg;
+	for (cg = mpam_cg_owner(parent_mpam(cg)); !mpam_cg_regulates_all(cg);
+	     cg = mpam_cg_owner(parent_mpam(cg)))
+		;
+	return cg;
 }
 
 /* Recompute and program below @top; on error ->next is left undefined. */
@@ -1417,7 +1671,8 @@ static void mpam_cg_reset_partid(u16 partid)
 		return;
 	}
 	for_each_mpam_class(cls) {
-		for (i = 0; i < cls->nr_comps; i++)
+		/* There, the PARTID has no configuration: see mpam_cg_put_regs(). */
+		for (i = 0; !cls->regulators && i < cls->nr_comps; i++)
 			mpam_cg_hw->ops->apply(cls, i, partid,
 					       &eff[cls->comp_base + i]);
 	}
@@ -1691,6 +1946,7 @@ static void mpam_cg_drop_partid(struct mpam_cg *cg)
 /* Reset and free the PARTID @cg had, in which no task runs any more. */
 static void mpam_cg_free_partid(struct mpam_cg *cg)
 {
+	mpam_cg_put_regs(cg);
 	mpam_cg_reset_partid(cg->own_id);
 	mpam_cg_reset_eff(cg);
 	mpam_cg_release_partid(cg, cg->own_id);
@@ -1727,6 +1983,7 @@ static int mpam_cg_change(struct mpam_cg *cg, int partid, bool lose)
 	if (err) {
 		if (partid >= 0) {
 			mpam_cg_drop_partid(cg);
+			mpam_cg_put_regs(cg);
 			mpam_cg_reset_partid(partid);
 			mpam_cg_reset_eff(cg);
 		} else if (lose) {
@@ -2461,9 +2718,13 @@ static int mpam_cg_partition_show(struct seq_file *sf, void *v)
 		   mpam_cg_is_root(owner) ? "default" : "shared");
 	for_each_mpam_class(cls) {
 		for (i = 0; i < cls->nr_comps; i++) {
+			unsigned int n = cls->comp_base + i;
+
 			mpam_cg_print_key(sf, cls, i);
-			mpam_cg_print_config(sf, cls,
-					     &owner->eff[cls->comp_base + i]);
+			/* The regulator it runs under, shared with any other */
+			if (cls->regulators)
+				seq_printf(sf, " intpartid=%d", owner->mapped[n]);
+			mpam_cg_print_config(sf, cls, &owner->eff[n]);
 		}
 	}
 out:
@@ -2676,7 +2937,7 @@ static int mpam_cg_capacity_show(struct seq_file *sf, void *v)
 			for (mon = 0; mon < MPAM_CG_NR_MONS; mon++)
 				seq_printf(sf, " %s=%u", mpam_cg_mon_names[mon],
 					   cls->mons[mon]);
-			seq_putc(sf, '\n');
+			seq_printf(sf, " regulators=%u\n", cls->regulators);
 		}
 	}
 out:
@@ -2941,15 +3202,22 @@ static bool mpam_cg_provider_valid(struct mpam_cg_provider *prov)
 		    (!ops->bind_counter || !ops->unbind_counter ||
 		     !ops->read_counter))
 			return false;
+		if (cls->regulators && (!ops->map || cls->regulators > S16_MAX))
+			return false;
 	}
 	return true;
 }
 
 static void mpam_cg_hw_free(struct mpam_cg_hw *hw)
 {
+	unsigned int i;
+
 	if (!hw)
 		return;
 	ida_destroy(&hw->partids);
+	for (i = 0; hw->regs && i < hw->nr_comps; i++)
+		ida_destroy(&hw->regs[i]);
+	kfree(hw->regs);
 	kfree(hw->pmgs);
 	kfree(hw->ctr_owner);
 	kfree(hw);
@@ -2960,6 +3228,7 @@ static struct mpam_cg_hw *mpam_cg_hw_alloc(struct mpam_cg_provider *prov)
 {
 	struct mpam_cg_hw *hw = kzalloc_obj(*hw);
 	struct mpam_cg_class *cls;
+	unsigned int i;
 
 	if (!hw)
 		return NULL;
@@ -2983,7 +3252,10 @@ static struct mpam_cg_hw *mpam_cg_hw_alloc(struct mpam_cg_provider *prov)
 			   sizeof(unsigned long), GFP_KERNEL);
 	hw->ctr_owner = kcalloc(max(hw->nr_ctrs, 1U), sizeof(*hw->ctr_owner),
 				GFP_KERNEL);
-	if (hw->pmgs && hw->ctr_owner)
+	hw->regs = kcalloc(hw->nr_comps, sizeof(*hw->regs), GFP_KERNEL);
+	for (i = 0; hw->regs && i < hw->nr_comps; i++)
+		ida_init(&hw->regs[i]);
+	if (hw->pmgs && hw->ctr_owner && hw->regs)
 		return hw;
 	mpam_cg_hw_free(hw);
 	return NULL;

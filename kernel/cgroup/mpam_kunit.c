@@ -50,6 +50,8 @@ static struct mpam_cg_class fake_mem = {
 struct fake_hw {
 	unsigned long portion[FAKE_HW_PARTIDS][FAKE_HW_COMPS][BITS_TO_LONGS(64)];
 	u8 pct[FAKE_HW_PARTIDS][FAKE_HW_COMPS][MPAM_CG_NR_CTRLS];
+	/* Where the class has regulators: the internal PARTID of each PARTID */
+	u16 map[FAKE_HW_PARTIDS][FAKE_HW_COMPS];
 	unsigned int applies;
 	int fail;		/* apply fails with this, if not 0 */
 };
@@ -68,6 +70,8 @@ static void fake_hw_reset(void)
 				bitmap_fill(fake_hw[i].portion[p][c], 64);
 				fake_hw[i].pct[p][c][MPAM_CG_CMAX] = 100;
 				fake_hw[i].pct[p][c][MPAM_CG_BW_MAX] = 100;
+				/* As the driver resets it: one to one. */
+				fake_hw[i].map[p][c] = p;
 			}
 		}
 	}
@@ -86,11 +90,23 @@ static int fake_apply(struct mpam_cg_class *cls, unsigned int comp,
 	lockdep_assert_cpus_held();
 	if (hw->fail)
 		return hw->fail;
+	if (cls->regulators && partid >= cls->regulators)
+		return -EINVAL;		/* not an internal PARTID */
 	hw->applies++;
 	if (cls->portions)
 		bitmap_copy(hw->portion[partid][comp], cfg->portion,
 			    cls->portions);
 	memcpy(hw->pct[partid][comp], cfg->pct, sizeof(cfg->pct));
+	return 0;
+}
+
+static int fake_map(struct mpam_cg_class *cls, unsigned int comp,
+		    u16 partid, u16 intpartid)
+{
+	lockdep_assert_cpus_held();
+	if (!cls->regulators || intpartid >= cls->regulators)
+		return -EINVAL;
+	fake_hw_of(cls)->map[partid][comp] = intpartid;
 	return 0;
 }
 
@@ -195,6 +211,7 @@ static void fake_release(void)
 
 static const struct mpam_cg_ops fake_ops = {
 	.apply = fake_apply,
+	.map = fake_map,
 	.read_occupancy = fake_read_occupancy,
 	.bind_counter = fake_bind_counter,
 	.unbind_counter = fake_unbind_counter,
@@ -817,10 +834,12 @@ static struct kunit_suite mpam_cgroup_test_suite = {
 };
 
 /*
- * Byte counter assignment on the shapes of the emulated platform's
- * profiles: a server (plenty of counters), a Kunpeng-like machine (L2
- * counters per core, a memory class whose components match no L3) and a
- * scarce one (two counters per component).
+ * Byte counter assignment and the hierarchy on the shapes of the emulated
+ * platform's profiles: a server (plenty of counters), a Kunpeng-like
+ * machine (L2 counters per core, a memory class whose components match no
+ * L3) and a scarce one (two counters per component).  The memory classes
+ * of the first two narrow PARTIDs, as the emulated ones do, onto fewer
+ * internal PARTIDs (8 and 4 here, 16 and 8 there); scarce's does not.
  */
 struct fake_topo {
 	const char *name;
@@ -845,7 +864,7 @@ static struct mpam_cg_class server_l3 = {
 static struct mpam_cg_class server_mem = {
 	.name = "mem", .ctrls = BIT(MPAM_CG_BW_MAX) | BIT(MPAM_CG_BW_MIN),
 	.pct_bits = { [MPAM_CG_BW_MAX] = 8, [MPAM_CG_BW_MIN] = 8 },
-	.mons = { [MPAM_CG_MON_BYTES] = 4 },
+	.mons = { [MPAM_CG_MON_BYTES] = 4 }, .regulators = 8,
 	.nr_comps = 1, .comp_ids = topo_node_id,
 };
 
@@ -865,7 +884,7 @@ static struct mpam_cg_class kunpeng_l3 = {
 static struct mpam_cg_class kunpeng_mem = {
 	.name = "mem", .ctrls = BIT(MPAM_CG_BW_MAX), .poll_ms = 8000,
 	.pct_bits = { [MPAM_CG_BW_MAX] = 7 },
-	.mons = { [MPAM_CG_MON_BYTES] = 4 },
+	.mons = { [MPAM_CG_MON_BYTES] = 4 }, .regulators = 4,
 	.nr_comps = 1, .comp_ids = topo_node_id,
 };
 
@@ -1223,25 +1242,41 @@ static int write_class(struct mpam_cg *cg, int ctrl, struct mpam_cg_class *cls,
 	return write_line(cg, ctrl, line);
 }
 
+/*
+ * The configuration the partition of @cg gets on comp 0: its PARTID's or,
+ * where the class has regulators, that of the internal PARTID its PARTID
+ * is mapped onto.
+ */
+static u16 hw_id(struct mpam_cg_class *cls, struct mpam_cg *cg)
+{
+	return cls->regulators ? fake_hw_of(cls)->map[cg->own_id][0] : cg->own_id;
+}
+
 /* The hardware steps of @ctrl that the partition of @cg holds on comp 0. */
 static u32 hw_steps(struct mpam_cg_class *cls, int ctrl, struct mpam_cg *cg)
 {
-	u8 pct = fake_hw_of(cls)->pct[cg->own_id][0][ctrl];
+	u8 pct = fake_hw_of(cls)->pct[hw_id(cls, cg)][0][ctrl];
 
 	if (ctrl == MPAM_CG_BW_MIN && !pct)
 		return 0;
 	return mpam_cg_pct_to_steps(cls, ctrl, pct);
 }
 
-/* What all the partitions of @e's tree hold of @ctrl together. */
+/*
+ * What all the partitions of @e's tree hold of @ctrl together: those that
+ * share a regulator hold it once.
+ */
 static u32 hw_steps_sum(struct ctr_env *e, struct mpam_cg_class *cls, int ctrl)
 {
+	DECLARE_BITMAP(seen, FAKE_HW_PARTIDS) = { };
 	u32 sum = 0;
 	int i;
 
 	for (i = 0; i < NR_CGS; i++) {
-		if (e->cg[i].has_partid)
-			sum += hw_steps(cls, ctrl, &e->cg[i]);
+		if (!e->cg[i].has_partid ||
+		    __test_and_set_bit(hw_id(cls, &e->cg[i]), seen))
+			continue;
+		sum += hw_steps(cls, ctrl, &e->cg[i]);
 	}
 	return sum;
 }
@@ -1340,6 +1375,86 @@ static void mpam_test_protection(struct kunit *test)
 	KUNIT_EXPECT_LE(test, hw_steps_sum(e, bw, MPAM_CG_BW_MIN), budget);
 }
 
+/* The class of @e's topology that narrows PARTIDs, or NULL. */
+static struct mpam_cg_class *topo_narrowing(struct ctr_env *e)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(e->topo->classes) && e->topo->classes[i]; i++) {
+		if (e->topo->classes[i]->regulators)
+			return e->topo->classes[i];
+	}
+	return NULL;
+}
+
+/*
+ * Where a class narrows PARTIDs, a limit is one regulator its subtree
+ * shares: P's 20 % stays whole while the D, which own partitions for
+ * another class, run under it.  A D that sets a limit of its own
+ * regulates and divides P's limit with P's regulator; when it stops, it
+ * runs under P's again, which has all of it back.  Once every internal
+ * PARTID is taken, a write that needs one fails with ENOSPC and changes
+ * nothing, and one that goes back makes room.
+ */
+static void mpam_test_regulators(struct kunit *test)
+{
+	struct ctr_env *e = topo_setup(test, hier_parent);
+	struct mpam_cg_class *bw = topo_narrowing(e);
+	struct mpam_cg_class *cache = topo_class(e, MPAM_CG_PORTION);
+	struct mpam_cg *p = &e->cg[0], *d = &e->cg[2];
+	int i, err, ok = 0, failed = -1;
+	u32 limit;
+
+	if (!bw)
+		kunit_skip(test, "%s has no class that narrows PARTIDs",
+			   e->topo->name);
+	KUNIT_ASSERT_NOT_NULL(test, cache);
+	KUNIT_ASSERT_EQ(test, write_class(p, MPAM_CG_BW_MAX, bw, "20"), 0);
+	limit = mpam_cg_pct_to_steps(bw, MPAM_CG_BW_MAX, 20);
+	KUNIT_EXPECT_NE(test, hw_id(bw, p), 0);
+	for (i = 2; i < NR_CGS; i++) {
+		KUNIT_ASSERT_EQ(test, write_class(&e->cg[i], MPAM_CG_PORTION,
+						  cache, "1"), 0);
+		KUNIT_EXPECT_EQ(test, hw_id(bw, &e->cg[i]), hw_id(bw, p));
+	}
+	KUNIT_EXPECT_EQ(test, hw_steps(bw, MPAM_CG_BW_MAX, p), limit);
+
+	/* 100 % is no setting: a limit below it is. */
+	KUNIT_ASSERT_EQ(test, write_class(d, MPAM_CG_BW_MAX, bw, "100"), 0);
+	KUNIT_EXPECT_EQ(test, hw_id(bw, d), hw_id(bw, p));
+	KUNIT_ASSERT_EQ(test, write_class(d, MPAM_CG_BW_MAX, bw, "90"), 0);
+	KUNIT_EXPECT_NE(test, hw_id(bw, d), hw_id(bw, p));
+	KUNIT_EXPECT_NE(test, hw_id(bw, d), 0);
+	KUNIT_EXPECT_EQ(test, hw_id(bw, &e->cg[3]), hw_id(bw, p));
+	KUNIT_EXPECT_LT(test, hw_steps(bw, MPAM_CG_BW_MAX, p), limit);
+	KUNIT_EXPECT_LE(test, hw_steps_sum(e, bw, MPAM_CG_BW_MAX), limit);
+
+	KUNIT_ASSERT_EQ(test, write_class(d, MPAM_CG_BW_MAX, bw, "max"), 0);
+	KUNIT_EXPECT_EQ(test, hw_id(bw, d), hw_id(bw, p));
+	KUNIT_EXPECT_EQ(test, hw_steps(bw, MPAM_CG_BW_MAX, p), limit);
+
+	/* The root and P have two internal PARTIDs: the D get the rest. */
+	for (i = 2; i < NR_CGS; i++) {
+		err = write_class(&e->cg[i], MPAM_CG_BW_MAX, bw, "50");
+		if (!err) {
+			ok++;
+			KUNIT_EXPECT_NE(test, hw_id(bw, &e->cg[i]), hw_id(bw, p));
+			continue;
+		}
+		KUNIT_EXPECT_EQ(test, err, -ENOSPC);
+		KUNIT_EXPECT_EQ(test, hw_id(bw, &e->cg[i]), hw_id(bw, p));
+		failed = i;
+	}
+	KUNIT_EXPECT_EQ(test, ok, min(NR_CGS - 2, bw->regulators - 2));
+	KUNIT_EXPECT_LE(test, hw_steps_sum(e, bw, MPAM_CG_BW_MAX), limit);
+	if (failed < 0)
+		return;
+	KUNIT_ASSERT_EQ(test, write_class(d, MPAM_CG_BW_MAX, bw, "max"), 0);
+	KUNIT_EXPECT_EQ(test, write_class(&e->cg[failed], MPAM_CG_BW_MAX, bw,
+					  "50"), 0);
+	KUNIT_EXPECT_NE(test, hw_id(bw, &e->cg[failed]), hw_id(bw, p));
+}
+
 static struct kunit_case mpam_ctr_test_cases[] = {
 	KUNIT_CASE_PARAM(mpam_test_ctr_assign, fake_topo_gen_params),
 	KUNIT_CASE_PARAM(mpam_test_ctr_errors, fake_topo_gen_params),
@@ -1348,6 +1463,7 @@ static struct kunit_case mpam_ctr_test_cases[] = {
 	KUNIT_CASE_PARAM(mpam_test_ctr_poll, fake_topo_gen_params),
 	KUNIT_CASE_PARAM(mpam_test_contain_steps, fake_topo_gen_params),
 	KUNIT_CASE_PARAM(mpam_test_protection, fake_topo_gen_params),
+	KUNIT_CASE_PARAM(mpam_test_regulators, fake_topo_gen_params),
 	{}
 };
 
