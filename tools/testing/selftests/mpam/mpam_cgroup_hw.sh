@@ -473,8 +473,10 @@ else
 			"$c/mpam.partition"
 	done | sort -u | tr '\n' ' ')
 	case $regs in *intpartid=*) nrw=yes ;; *) nrw=no ;; esac
-	ktap_print_msg "$hcls bytes in 2 s: one partition $one, two more below it $two, one of them alone $solo"
-	ktap_print_msg "mem bw.max effective: P alone $alone, P and both children $shared, one child $mine"
+	ktap_print_msg "$hcls bytes in 2 s: one partition $one, two more below it $two,"
+	ktap_print_msg "  one of them alone $solo"
+	ktap_print_msg "mem bw.max effective: P alone $alone, P and both children $shared,"
+	ktap_print_msg "  one child $mine"
 	ktap_print_msg "regulators of P and both children: ${regs:-none}"
 	if [ "$own" = 2 ] && [ "$one" -gt 0 ] && [ $((two * 100)) -le $((one * 105)) ]; then
 		feature cgroup mem:bw.max-contains-subtree yes
@@ -503,7 +505,8 @@ else
 	if [ "$own" = 2 ] && [ -n "$ok" ]; then
 		ktap_test_pass "$PROFILE: a busy child $how"
 	else
-		ktap_test_fail "$PROFILE: a busy child alone got $pct% of P's bytes (narrowing $nrw, share $want%)"
+		msg="$PROFILE: a busy child alone got $pct% of P's bytes"
+		ktap_test_fail "$msg (narrowing $nrw, share $want%)"
 	fi
 	if [ "$nrw" = yes ]; then
 		# One intpartid for all three, each showing P's limit.
