@@ -20,7 +20,9 @@
  * configuration array has no lock of its own: the controller calls in
  * with cpus_read_lock() and its mutex held, which serialises every write
  * of the controller.  Byte counters are the controller's: each counter of
- * a component is bound to at most one filter at a time.
+ * a component is bound to at most one filter at a time.  Monitors are
+ * read without the CPUs held: the driver reads an MSC from whichever of
+ * its CPUs is online.
  *
  * Ownership: resctrl and the controller take turns with MPAM; see
  * mpam_claim().

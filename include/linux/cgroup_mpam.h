@@ -111,8 +111,9 @@ struct mpam_cg_config {
  *		below @cls->regulators, onto 0 above.
  * @read_occupancy: read the cache occupancy of @partid (and @pmg if
  *		@match_pmg) on component @comp; -ENOSPC when no hardware
- *		monitor can be had.  Called with cpus_read_lock() held, may
- *		sleep.
+ *		monitor can be had.  Called in process context without
+ *		cpus_read_lock(), may sleep; the core serialises its monitor
+ *		reads and counter bindings.
  * @bind_counter: make byte counter @ctr (below @cls->mons[MPAM_CG_MON_BYTES])
  *		of component @comp count the traffic of @partid (and @pmg if
  *		@match_pmg) from zero, whatever it counted before; -ENOSPC
@@ -123,7 +124,7 @@ struct mpam_cg_config {
  *		context.
  * @read_counter: read bound counter @ctr of component @comp: the bytes
  *		since it was bound; -EAGAIN when the hardware has no value
- *		ready.  Same context.
+ *		ready.  Same context as @read_occupancy.
  * @set_label:	store @partid/@pmg as the label @tsk runs with from its
  *		next context switch.  Called from any context; must not sleep.
  * @sync_cpu:	make the current task of this CPU run with its label now.

@@ -25,6 +25,11 @@
  * of tasks.  It nests inside cpus_read_lock(): the attach path takes them
  * in that order, and the provider needs the CPUs held to program the
  * hardware.  The fork path reads a cgroup's label without the lock.
+ * Monitors are read without either: mpam_cg_mon_mutex, inside
+ * mpam_cg_mutex, serialises every use of them (binding, reading and
+ * polling counters, sampling occupancy) and the coming and going of the
+ * provider, and a reader holds it for one hardware read at a time; see
+ * mpam_cg_stat_show().
  */
 #define pr_fmt(fmt) "mpam_cgroup: " fmt
 
@@ -41,6 +46,7 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
+#include <linux/srcu.h>
 #include <linux/string.h>
 #include <linux/workqueue.h>
 
@@ -99,6 +105,16 @@ struct mpam_cg_lines {
  */
 struct mpam_cg_share {
 	u32 steps[MPAM_CG_NR_CTRLS];
+};
+
+/*
+ * An occupancy sample of one component: the identity sampled (as
+ * mpam_cg_ctr_key() gives it), when, and what it read.
+ */
+struct mpam_cg_sample {
+	u32 key;
+	unsigned long when;
+	u64 val;
 };
 
 /* A byte counter of one component assigned to a cgroup. */
@@ -170,10 +186,13 @@ struct mpam_cg {
 	/*
 	 * Byte counters, per component over all classes (NULL until one is
 	 * assigned), and the monitoring identity they count: see
-	 * mpam_cg_ctr_key().
+	 * mpam_cg_ctr_key().  ->ctrs and what it points to change under
+	 * both mutexes.
 	 */
 	struct mpam_cg_ctr *ctrs;
 	u32 ctr_key;
+	/* The last occupancy sample per component, under mpam_cg_mon_mutex. */
+	struct mpam_cg_sample *samples;
 	/* On mpam_cg_hw->rebinds: ctr_key changed, the counters not yet. */
 	bool rebind_pending;
 	struct list_head rebind_node;
@@ -231,10 +250,17 @@ struct mpam_cg_hw {
 };
 
 static DEFINE_MUTEX(mpam_cg_mutex);
-static struct mpam_cg_hw *mpam_cg_hw;
+static DEFINE_MUTEX(mpam_cg_mon_mutex);
 /*
- * mpam_cg_hw->ops for the fork path, which does not take the mutex; set
- * once the controller is active.
+ * Set under both mutexes.  A reader that got it under one of them may go
+ * on using the provider's classes without it inside mpam_cg_srcu, which
+ * mpam_cgroup_unregister() waits for.
+ */
+static struct mpam_cg_hw *mpam_cg_hw;
+DEFINE_STATIC_SRCU(mpam_cg_srcu);
+/*
+ * mpam_cg_hw->ops for the fork path, which does not take the mutex: set
+ * when the controller is first active, until the provider goes.
  */
 static const struct mpam_cg_ops *mpam_cg_fork_ops;
 /*
@@ -264,8 +290,9 @@ static bool mpam_cg_is_root(struct mpam_cg *cg)
 	return !cg->css.parent;
 }
 
-#define for_each_mpam_class(cls) \
-	list_for_each_entry(cls, &mpam_cg_hw->prov->classes, node)
+#define for_each_hw_class(hw, cls) \
+	list_for_each_entry(cls, &(hw)->prov->classes, node)
+#define for_each_mpam_class(cls)	for_each_hw_class(mpam_cg_hw, cls)
 
 /* --- values -------------------------------------------------------------- */
 
@@ -1520,12 +1547,16 @@ static void mpam_cg_apply_rebinds(void)
 	struct mpam_cg *cg;
 
 	lockdep_assert_held(&mpam_cg_mutex);
+	if (list_empty(&mpam_cg_hw->rebinds))
+		return;
+	mutex_lock(&mpam_cg_mon_mutex);
 	while (!list_empty(&mpam_cg_hw->rebinds)) {
 		cg = list_first_entry(&mpam_cg_hw->rebinds, struct mpam_cg,
 				      rebind_node);
 		mpam_cg_cancel_rebind(cg);
 		mpam_cg_rebind_ctrs(cg);
 	}
+	mutex_unlock(&mpam_cg_mon_mutex);
 }
 
 /* --- labels, partitions and PMGs ----------------------------------------- */
@@ -2449,13 +2480,17 @@ static int mpam_cg_share_show(struct seq_file *sf, void *v)
 
 /* --- byte counters ------------------------------------------------------- */
 
-/* Give back the counter of @cg on component @comp of @cls, if any. */
+/*
+ * Give back the counter of @cg on component @comp of @cls, if any.  The
+ * counters change under both mutexes.
+ */
 static void mpam_cg_put_ctr(struct mpam_cg *cg, struct mpam_cg_class *cls,
 			    unsigned int comp)
 {
 	struct mpam_cg_ctr *ctr = cg->ctrs ? &cg->ctrs[cls->comp_base + comp] :
 					     NULL;
 
+	lockdep_assert_held(&mpam_cg_mon_mutex);
 	if (!ctr || ctr->idx < 0)
 		return;
 	mpam_cg_unbind(cg, cls, comp);
@@ -2476,6 +2511,7 @@ static int mpam_cg_get_ctr(struct mpam_cg *cg, struct mpam_cg_class *cls,
 	unsigned int idx;
 	int err;
 
+	lockdep_assert_held(&mpam_cg_mon_mutex);
 	if (ctr->idx >= 0)
 		return 0;
 	for (idx = 0; idx < cls->mons[MPAM_CG_MON_BYTES]; idx++) {
@@ -2507,12 +2543,14 @@ static void mpam_cg_put_ctrs(struct mpam_cg *cg)
 	mpam_cg_cancel_rebind(cg);
 	if (!cg->ctrs)
 		return;
+	mutex_lock(&mpam_cg_mon_mutex);
 	for_each_mpam_class(cls) {
 		for (i = 0; i < cls->nr_comps; i++)
 			mpam_cg_put_ctr(cg, cls, i);
 	}
 	kfree(cg->ctrs);
 	cg->ctrs = NULL;
+	mutex_unlock(&mpam_cg_mon_mutex);
 	cg->ctr_key = 0;
 }
 
@@ -2523,6 +2561,7 @@ static int mpam_cg_read_ctr(struct mpam_cg *cg, struct mpam_cg_class *cls,
 	struct mpam_cg_ctr *ctr = cg->ctrs ? &cg->ctrs[cls->comp_base + comp] :
 					     NULL;
 
+	lockdep_assert_held(&mpam_cg_mon_mutex);
 	if (!ctr || ctr->idx < 0 || !ctr->bound)
 		return -ENOSPC;
 	return mpam_cg_hw->ops->read_counter(cls, comp, ctr->idx, val);
@@ -2536,6 +2575,7 @@ static void mpam_cg_poll_ctrs(void)
 	struct mpam_cg *cg;
 	u64 val;
 
+	lockdep_assert_held(&mpam_cg_mon_mutex);
 	for_each_mpam_class(cls) {
 		if (!cls->poll_ms)
 			continue;
@@ -2551,15 +2591,13 @@ static void mpam_cg_poll_ctrs(void)
 
 static void mpam_cg_poll(struct work_struct *work)
 {
-	cpus_read_lock();
-	mutex_lock(&mpam_cg_mutex);
+	mutex_lock(&mpam_cg_mon_mutex);
 	if (mpam_cg_hw && mpam_cg_hw->nr_ctrs_used && mpam_cg_hw->poll_ms) {
 		mpam_cg_poll_ctrs();
 		schedule_delayed_work(&mpam_cg_poll_work,
 				      msecs_to_jiffies(mpam_cg_hw->poll_ms));
 	}
-	mutex_unlock(&mpam_cg_mutex);
-	cpus_read_unlock();
+	mutex_unlock(&mpam_cg_mon_mutex);
 }
 
 static int mpam_cg_counters_show(struct seq_file *sf, void *v)
@@ -2587,10 +2625,6 @@ out:
 }
 
 /*
- * "<class>[:<id>] on|off": assign a byte counter of each component named
- * to @cg, or give it back; all or nothing.
- */
-/*
  * Assign @cg a counter on each component named (@comp, or every one of
  * @cls: -1) that it has none on, all or none: -ENOSPC, and a no_monitor
  * event, if one is missing.
@@ -2600,15 +2634,18 @@ static int mpam_cg_assign_ctrs(struct mpam_cg *cg, struct mpam_cg_class *cls,
 {
 	int first = comp < 0 ? 0 : comp;
 	int last = comp < 0 ? cls->nr_comps - 1 : comp, i, err = 0;
+	struct mpam_cg_ctr *ctrs;
 	unsigned long *had;
 
 	if (!cg->ctrs) {
-		cg->ctrs = kcalloc(mpam_cg_hw->nr_comps, sizeof(*cg->ctrs),
-				   GFP_KERNEL);
-		if (!cg->ctrs)
+		ctrs = kcalloc(mpam_cg_hw->nr_comps, sizeof(*ctrs), GFP_KERNEL);
+		if (!ctrs)
 			return -ENOMEM;
 		for (i = 0; i < mpam_cg_hw->nr_comps; i++)
-			cg->ctrs[i].idx = -1;
+			ctrs[i].idx = -1;
+		mutex_lock(&mpam_cg_mon_mutex);
+		cg->ctrs = ctrs;
+		mutex_unlock(&mpam_cg_mon_mutex);
 	}
 	had = bitmap_zalloc(cls->nr_comps, GFP_KERNEL);
 	if (!had)
@@ -2638,6 +2675,7 @@ static int mpam_cg_assign_ctrs(struct mpam_cg *cg, struct mpam_cg_class *cls,
 		schedule_delayed_work(&mpam_cg_poll_work,
 				      msecs_to_jiffies(mpam_cg_hw->poll_ms));
 	}
+	mutex_unlock(&mpam_cg_mon_mutex);
 out:
 	bitmap_free(had);
 	return err;
@@ -2665,10 +2703,12 @@ static int mpam_cg_set_counters(struct mpam_cg *cg, char *buf)
 	if (!strcmp(val, "on")) {
 		err = mpam_cg_assign_ctrs(cg, cls, comp);
 	} else {
+		mutex_lock(&mpam_cg_mon_mutex);
 		for (i = 0; i < cls->nr_comps; i++) {
 			if (comp < 0 || comp == i)
 				mpam_cg_put_ctr(cg, cls, i);
 		}
+		mutex_unlock(&mpam_cg_mon_mutex);
 	}
 	mpam_cg_maybe_deactivate();
 out:
@@ -2794,19 +2834,47 @@ static bool mpam_cg_counted(struct mpam_cg *d, struct mpam_cg *top)
 }
 
 /*
- * Add the monitor @mon of component @comp over every monitoring identity
- * of @cg's subtree to *@sum.  Returns -ENOSPC if some identity has no
- * hardware monitor, or another error of the provider.
+ * Statistics are read in two steps.  Under mpam_cg_mutex, held for no
+ * hardware access, the monitoring identities of the subtree are listed
+ * (mpam_cg_list_ids()).  Then the hardware is read without it, one
+ * identity at a time under mpam_cg_mon_mutex: a writer, fork or a
+ * migration never waits for a reader, a writer that binds counters for
+ * one hardware read at most.  A read that overlaps a change may count
+ * the subtree as it was or as it is.
+ *
+ * Occupancy is a level that the provider samples with a borrowed monitor,
+ * which it may have to wait for to settle: a sample of an identity serves
+ * every read for MPAM_CG_SAMPLE_MS, however many readers loop.
  */
-static int mpam_cg_read_mon(struct mpam_cg *cg, struct mpam_cg_class *cls,
-			    unsigned int comp, enum mpam_cg_mon mon, u64 *sum)
-{
-	const struct mpam_cg_ops *ops = mpam_cg_hw->ops;
-	struct cgroup_subsys_state *pos;
-	int err = 0;
-	u64 val;
+#define MPAM_CG_SAMPLE_MS	100
 
-	*sum = 0;
+struct mpam_cg_id {
+	struct mpam_cg *cg;	/* a reference held */
+	u32 key;		/* as mpam_cg_ctr_key() */
+	u16 partid;
+	u8 pmg;
+	bool whole;
+};
+
+struct mpam_cg_ids {
+	struct mpam_cg_hw *hw;
+	unsigned int nr;
+	struct mpam_cg_id id[] __counted_by(nr);
+};
+
+/*
+ * Walk the identities that @cg's subtree is counted by, storing them in
+ * @ids if not NULL; return how many there are.  A partition only its
+ * owner's subtree runs in is read whole, any PMG; every other identity
+ * of the subtree once, by its PMG, unless a partition read whole counts
+ * it.
+ */
+static unsigned int mpam_cg_walk_ids(struct mpam_cg *cg,
+				     struct mpam_cg_ids *ids)
+{
+	struct cgroup_subsys_state *pos;
+	unsigned int nr = 0;
+
 	rcu_read_lock();
 	css_for_each_descendant_pre(pos, &cg->css) {
 		struct mpam_cg *d = css_mpam(pos);
@@ -2816,46 +2884,144 @@ static int mpam_cg_read_mon(struct mpam_cg *cg, struct mpam_cg_class *cls,
 			pos = css_rightmost_descendant(pos);
 			continue;
 		}
-		/*
-		 * A partition only its owner's subtree runs in is read whole,
-		 * any PMG; every other identity of the subtree once, by its
-		 * PMG, unless a partition read whole counts it.
-		 */
 		if (d != cg && !whole &&
 		    (!d->has_pmg || mpam_cg_counted(d, cg)))
 			continue;
-		if (!css_tryget(&d->css))
-			continue;
-		rcu_read_unlock();
-		if (mon == MPAM_CG_MON_BYTES)
-			err = mpam_cg_read_ctr(d, cls, comp, &val);
-		else
-			err = ops->read_occupancy(cls, comp, d->partid, d->pmg,
-						  !whole, &val);
-		rcu_read_lock();
-		css_put(&d->css);
-		if (err)
-			break;
-		*sum += val;
+		if (ids) {
+			if (nr == ids->nr || !css_tryget(&d->css))
+				continue;
+			ids->id[nr] = (struct mpam_cg_id) {
+				.cg = d,
+				.key = mpam_cg_ctr_key(d),
+				.partid = d->partid,
+				.pmg = d->pmg,
+				.whole = whole,
+			};
+		}
+		nr++;
 	}
 	rcu_read_unlock();
+	return nr;
+}
+
+static void mpam_cg_put_ids(struct mpam_cg_ids *ids)
+{
+	unsigned int i;
+
+	for (i = 0; i < ids->nr; i++)
+		css_put(&ids->id[i].cg->css);
+	kvfree(ids);
+}
+
+/* The identities of @cg's subtree as they are now. */
+static struct mpam_cg_ids *mpam_cg_list_ids(struct mpam_cg *cg)
+{
+	unsigned int nr = mpam_cg_walk_ids(cg, NULL);
+	struct mpam_cg_ids *ids;
+
+	lockdep_assert_held(&mpam_cg_mutex);
+	ids = kvzalloc(struct_size(ids, id, nr), GFP_KERNEL);
+	if (!ids)
+		return NULL;
+	ids->hw = mpam_cg_hw;
+	ids->nr = nr;
+	ids->nr = mpam_cg_walk_ids(cg, ids);
+	return ids;
+}
+
+/* The occupancy of @id on @comp, from its last sample if recent enough. */
+static int mpam_cg_sample(struct mpam_cg_id *id, struct mpam_cg_class *cls,
+			  unsigned int comp, u64 *val)
+{
+	struct mpam_cg *d = id->cg;
+	struct mpam_cg_sample *s;
+	int err;
+
+	lockdep_assert_held(&mpam_cg_mon_mutex);
+	if (!d->samples) {
+		d->samples = kcalloc(mpam_cg_hw->nr_comps, sizeof(*s),
+				     GFP_KERNEL);
+		if (!d->samples)
+			return -ENOMEM;
+	}
+	s = &d->samples[cls->comp_base + comp];
+	if (s->key == id->key &&
+	    time_before(jiffies, s->when + msecs_to_jiffies(MPAM_CG_SAMPLE_MS))) {
+		*val = s->val;
+		return 0;
+	}
+	err = mpam_cg_hw->ops->read_occupancy(cls, comp, id->partid, id->pmg,
+					       !id->whole, val);
+	if (err)
+		return err;
+	*s = (struct mpam_cg_sample) {
+		.key = id->key,
+		.when = jiffies,
+		.val = *val,
+	};
+	return 0;
+}
+
+/*
+ * Add the monitor @mon of component @comp over the identities @ids to
+ * *@sum.  Returns -ENOSPC if some identity has no hardware monitor,
+ * -ENODEV if the provider went, or another error of the provider.  Called
+ * without the mutexes, inside mpam_cg_srcu.
+ */
+static int mpam_cg_sum_ids(struct mpam_cg_ids *ids, struct mpam_cg_class *cls,
+			   unsigned int comp, enum mpam_cg_mon mon, u64 *sum)
+{
+	unsigned int i;
+	int err = 0;
+	u64 val;
+
+	*sum = 0;
+	for (i = 0; i < ids->nr && !err; i++) {
+		mutex_lock(&mpam_cg_mon_mutex);
+		if (mpam_cg_hw != ids->hw)
+			err = -ENODEV;
+		else if (mon == MPAM_CG_MON_BYTES)
+			err = mpam_cg_read_ctr(ids->id[i].cg, cls, comp, &val);
+		else
+			err = mpam_cg_sample(&ids->id[i], cls, comp, &val);
+		mutex_unlock(&mpam_cg_mon_mutex);
+		if (!err)
+			*sum += val;
+	}
 	return err;
 }
 
-static int mpam_cg_stat_show(struct seq_file *sf, void *v)
+/*
+ * The longest mpam.stat can be: a line per component of a class with
+ * monitors, each value at most 20 characters ("unassigned" included).
+ */
+static size_t mpam_cg_stat_size(struct mpam_cg_hw *hw)
 {
-	struct mpam_cg *cg = css_mpam(seq_css(sf));
+	struct mpam_cg_class *cls;
+	size_t line, size = 0;
+	int mon;
+
+	for_each_hw_class(hw, cls) {
+		line = strlen(cls->name) + sizeof(":4294967295\n");
+		for (mon = 0; mon < MPAM_CG_NR_MONS; mon++) {
+			if (cls->mons[mon])
+				line += strlen(mpam_cg_mon_names[mon]) +
+					sizeof(" =18446744073709551615");
+		}
+		size += line * cls->nr_comps;
+	}
+	return size;
+}
+
+static int mpam_cg_stat_print(struct seq_file *sf, struct mpam_cg *cg,
+			      struct mpam_cg_ids *ids)
+{
 	struct mpam_cg_class *cls;
 	unsigned int i;
 	int mon, err;
 	u64 val;
 
-	/* The provider may need the CPUs held: take them in the usual order. */
-	cpus_read_lock();
-	mutex_lock(&mpam_cg_mutex);
-	if (!mpam_cg_can_show(cg, &err))
-		goto out;
-	for_each_mpam_class(cls) {
+	for_each_hw_class(ids->hw, cls) {
 		if (!cls->mons[MPAM_CG_MON_OCCUPANCY] &&
 		    !cls->mons[MPAM_CG_MON_BYTES])
 			continue;
@@ -2865,27 +3031,57 @@ static int mpam_cg_stat_show(struct seq_file *sf, void *v)
 				if (!cls->mons[mon])
 					continue;
 				seq_printf(sf, " %s=", mpam_cg_mon_names[mon]);
-				if (!cg->has_pmg) {
+				if (!ids->nr) {
 					seq_puts(sf, "shared");
 					continue;
 				}
-				err = mpam_cg_read_mon(cg, cls, i, mon, &val);
+				err = mpam_cg_sum_ids(ids, cls, i, mon, &val);
 				if (err == -ENOSPC) {
 					mpam_cg_event(cg, MPAM_CG_EV_NO_MONITOR);
 					seq_puts(sf, "unassigned");
-					err = 0;
 					continue;
 				}
 				if (err)
-					goto out;
+					return err;
 				seq_printf(sf, "%llu", val);
 			}
 			seq_putc(sf, '\n');
 		}
 	}
-out:
+	return 0;
+}
+
+static int mpam_cg_stat_show(struct seq_file *sf, void *v)
+{
+	struct mpam_cg *cg = css_mpam(seq_css(sf));
+	struct mpam_cg_ids *ids = NULL;
+	int idx, err;
+
+	idx = srcu_read_lock(&mpam_cg_srcu);
+	mutex_lock(&mpam_cg_mutex);
+	if (!mpam_cg_can_show(cg, &err))
+		goto unlock;
+	/*
+	 * Let seq_file find a buffer that fits before reading anything, so
+	 * that it never calls again for a bigger one and reads twice.
+	 */
+	if (sf->size - sf->count < mpam_cg_stat_size(mpam_cg_hw)) {
+		seq_commit(sf, -1);
+		goto unlock;
+	}
+	ids = cg->has_pmg ? mpam_cg_list_ids(cg) :
+			    kzalloc_obj(*ids);
+	if (!ids)
+		err = -ENOMEM;
+	else
+		ids->hw = mpam_cg_hw;
+unlock:
 	mutex_unlock(&mpam_cg_mutex);
-	cpus_read_unlock();
+	if (ids) {
+		err = mpam_cg_stat_print(sf, cg, ids);
+		mpam_cg_put_ids(ids);
+	}
+	srcu_read_unlock(&mpam_cg_srcu, idx);
 	return err;
 }
 
@@ -3127,6 +3323,7 @@ static void mpam_cg_css_free(struct cgroup_subsys_state *css)
 	mpam_cg_free_lines(cg);
 	mpam_cg_free_eff(cg);
 	kfree(cg->ctrs);
+	kfree(cg->samples);
 	kfree(cg);
 }
 
@@ -3208,6 +3405,29 @@ static bool mpam_cg_provider_valid(struct mpam_cg_provider *prov)
 	return true;
 }
 
+/*
+ * Install @hw, or none, for writers and readers of monitors alike.  The
+ * samples of the provider that goes are dropped once no reader can take
+ * more: the next one's components may be others.
+ */
+static void mpam_cg_set_hw(struct mpam_cg_hw *hw)
+{
+	struct cgroup_subsys_state *pos;
+
+	lockdep_assert_held(&mpam_cg_mutex);
+	mutex_lock(&mpam_cg_mon_mutex);
+	mpam_cg_hw = hw;
+	if (!hw) {
+		rcu_read_lock();
+		css_for_each_descendant_pre(pos, &mpam_cg_root()->css) {
+			kfree(css_mpam(pos)->samples);
+			css_mpam(pos)->samples = NULL;
+		}
+		rcu_read_unlock();
+	}
+	mutex_unlock(&mpam_cg_mon_mutex);
+}
+
 static void mpam_cg_hw_free(struct mpam_cg_hw *hw)
 {
 	unsigned int i;
@@ -3272,6 +3492,7 @@ static void mpam_cg_drop_all(struct mpam_cg *root)
 	unsigned int i, idx;
 
 	/* Counters first: the provider may sleep to give them back. */
+	mutex_lock(&mpam_cg_mon_mutex);
 	for_each_mpam_class(cls) {
 		for (i = 0; i < cls->nr_comps; i++) {
 			for (idx = 0; idx < cls->mons[MPAM_CG_MON_BYTES]; idx++) {
@@ -3303,6 +3524,7 @@ static void mpam_cg_drop_all(struct mpam_cg *root)
 			mpam_cg_set_label(cg, 0);
 	}
 	rcu_read_unlock();
+	mutex_unlock(&mpam_cg_mon_mutex);
 	mpam_cg_sync_cpus();
 
 	rcu_read_lock();
@@ -3338,9 +3560,9 @@ int mpam_cgroup_register(struct mpam_cg_provider *prov)
 		goto out;
 	}
 	hw = mpam_cg_hw_alloc(prov);
-	mpam_cg_hw = hw;
+	mpam_cg_set_hw(hw);
 	if (!hw || mpam_cg_alloc_eff(root)) {
-		mpam_cg_hw = NULL;
+		mpam_cg_set_hw(NULL);
 		mpam_cg_hw_free(hw);
 		err = -ENOMEM;
 		goto out;
@@ -3378,15 +3600,16 @@ void mpam_cgroup_unregister(struct mpam_cg_provider *prov, bool failed)
 	cpus_read_lock();
 	mutex_lock(&mpam_cg_mutex);
 	hw = mpam_cg_hw;
-	if (!hw || hw->prov != prov)
+	if (!hw || hw->prov != prov) {
+		hw = NULL;
 		goto out;
+	}
 	mpam_cg_drop_all(mpam_cg_root());
 	WRITE_ONCE(mpam_cg_fork_ops, NULL);
 	if (mpam_cg_active && hw->ops->release)
 		hw->ops->release();
 	mpam_cg_active = false;
-	mpam_cg_hw = NULL;
-	mpam_cg_hw_free(hw);
+	mpam_cg_set_hw(NULL);
 	mpam_cg_failed = failed;
 	mpam_cg_set_budgets(0, 0);
 	pr_info("provider gone: every cgroup back in the default partition\n");
@@ -3395,6 +3618,9 @@ out:
 	cpus_read_unlock();
 	/* A poll that ran meanwhile found no provider and stopped. */
 	cancel_delayed_work_sync(&mpam_cg_poll_work);
+	/* Readers still printing @prov's classes. */
+	synchronize_srcu(&mpam_cg_srcu);
+	mpam_cg_hw_free(hw);
 }
 
 #ifdef CONFIG_CGROUP_MPAM_KUNIT_TEST

@@ -9,6 +9,7 @@
  * whose MPAM hardware is registered.
  */
 #include <kunit/test.h>
+#include <linux/delay.h>
 
 #define FAKE_PARTIDS	4
 #define FAKE_PMGS	2
@@ -110,10 +111,19 @@ static int fake_map(struct mpam_cg_class *cls, unsigned int comp,
 	return 0;
 }
 
-/* A monitor reads as a number that says whose it is. */
+/*
+ * A monitor reads as a number that says whose it is.  Reads are counted,
+ * and those made while the controller's mutex or the CPUs were held.
+ */
+static unsigned int fake_occ_reads, fake_reads_locked;
+
 static int fake_read_occupancy(struct mpam_cg_class *cls, unsigned int comp,
 			       u16 partid, u8 pmg, bool match_pmg, u64 *val)
 {
+	fake_occ_reads++;
+	if (mutex_is_locked(&mpam_cg_mutex) ||
+	    (IS_ENABLED(CONFIG_LOCKDEP) && lockdep_is_cpus_held()))
+		fake_reads_locked++;
 	*val = 1000 * partid + (match_pmg ? 10 * (pmg + 1) : 0);
 	return 0;
 }
@@ -175,6 +185,9 @@ static int fake_read_counter(struct mpam_cg_class *cls, unsigned int comp,
 
 	if (!c->bound)
 		return -EINVAL;
+	if (mutex_is_locked(&mpam_cg_mutex) ||
+	    (IS_ENABLED(CONFIG_LOCKDEP) && lockdep_is_cpus_held()))
+		fake_reads_locked++;
 	c->reads++;
 	*val = c->bytes;
 	return 0;
@@ -584,14 +597,39 @@ static int write_share(struct mpam_cg *cg, const char *name)
 	return mpam_cg_set_share(cg, buf);
 }
 
+/* What mpam.stat of @cg reads for monitor @mon of component @comp. */
+static int read_mon(struct mpam_cg *cg, struct mpam_cg_class *cls,
+		    unsigned int comp, enum mpam_cg_mon mon, u64 *val)
+{
+	struct mpam_cg_ids *ids;
+	int idx, err;
+
+	idx = srcu_read_lock(&mpam_cg_srcu);
+	mutex_lock(&mpam_cg_mutex);
+	ids = mpam_cg_list_ids(cg);
+	mutex_unlock(&mpam_cg_mutex);
+	err = ids ? mpam_cg_sum_ids(ids, cls, comp, mon, val) : -ENOMEM;
+	if (ids)
+		mpam_cg_put_ids(ids);
+	srcu_read_unlock(&mpam_cg_srcu, idx);
+	return err;
+}
+
+/* A sample is as old as MPAM_CG_SAMPLE_MS at most: forget them. */
+static void forget_samples(struct mpam_cg *cg)
+{
+	mutex_lock(&mpam_cg_mon_mutex);
+	kfree(cg->samples);
+	cg->samples = NULL;
+	mutex_unlock(&mpam_cg_mon_mutex);
+}
+
 static u64 read_occupancy(struct kunit *test, struct mpam_cg *cg)
 {
 	u64 v = 0;
 
-	mutex_lock(&mpam_cg_mutex);
-	KUNIT_EXPECT_EQ(test, mpam_cg_read_mon(cg, &fake_l3, 0,
-					       MPAM_CG_MON_OCCUPANCY, &v), 0);
-	mutex_unlock(&mpam_cg_mutex);
+	KUNIT_EXPECT_EQ(test, read_mon(cg, &fake_l3, 0, MPAM_CG_MON_OCCUPANCY,
+				       &v), 0);
 	return v;
 }
 
@@ -607,6 +645,45 @@ static void mpam_test_stat_nested(struct kunit *test)
 			1000ULL * (t->a.own_id + t->b.own_id + t->c.own_id));
 	KUNIT_EXPECT_EQ(test, read_occupancy(test, &t->b),
 			1000ULL * (t->b.own_id + t->c.own_id));
+}
+
+/*
+ * Statistics read the hardware with neither the controller's mutex nor
+ * the CPUs held, and an occupancy sample serves the reads that follow it
+ * for MPAM_CG_SAMPLE_MS; an identity that changed is sampled at once.
+ */
+static void mpam_test_stat_reads(struct kunit *test)
+{
+	struct fake_tree *t = test->priv;
+	unsigned int reads;
+	u64 first;
+
+	KUNIT_ASSERT_EQ(test, write_line(&t->a, MPAM_CG_PORTION, "l3 0f"), 0);
+	KUNIT_ASSERT_EQ(test, write_line(&t->b, MPAM_CG_PORTION, "l3 07"), 0);
+	forget_samples(&t->a);
+	forget_samples(&t->b);
+	fake_occ_reads = 0;
+	fake_reads_locked = 0;
+	first = read_occupancy(test, &t->a);
+	KUNIT_EXPECT_EQ(test, first, 1000ULL * (t->a.own_id + t->b.own_id));
+	reads = fake_occ_reads;
+	KUNIT_EXPECT_GT(test, reads, 0);
+	KUNIT_EXPECT_EQ(test, fake_reads_locked, 0);
+	/* Again, and b, whose partition a's read sampled: no new sample. */
+	KUNIT_EXPECT_EQ(test, read_occupancy(test, &t->a), first);
+	KUNIT_EXPECT_EQ(test, read_occupancy(test, &t->b), 1000ULL * t->b.own_id);
+	KUNIT_EXPECT_EQ(test, fake_occ_reads, reads);
+
+	KUNIT_ASSERT_EQ(test, write_line(&t->b, MPAM_CG_PORTION, "l3 max"), 0);
+	KUNIT_ASSERT_FALSE(test, t->b.has_partid);
+	KUNIT_EXPECT_NE(test, read_occupancy(test, &t->b), 1000ULL * t->b.own_id);
+	KUNIT_EXPECT_GT(test, fake_occ_reads, reads);
+
+	reads = fake_occ_reads;
+	msleep(MPAM_CG_SAMPLE_MS + 20);
+	KUNIT_EXPECT_EQ(test, read_occupancy(test, &t->a), 1000ULL * t->a.own_id);
+	KUNIT_EXPECT_GT(test, fake_occ_reads, reads);
+	KUNIT_EXPECT_EQ(test, fake_reads_locked, 0);
 }
 
 /*
@@ -738,20 +815,9 @@ static void mpam_test_pmgs(struct kunit *test)
 	KUNIT_EXPECT_GE(test, atomic64_read(&t->c.events_local[MPAM_CG_EV_NO_PMG]), 1);
 	KUNIT_EXPECT_EQ(test, t->c.label, MPAM_CG_LABEL(t->a.partid, 1));
 	/* a's statistics count its whole partition, b's its own PMG. */
-	mutex_lock(&mpam_cg_mutex);
-	{
-		u64 v;
-
-		KUNIT_EXPECT_EQ(test, mpam_cg_read_mon(&t->a, &fake_l3, 0,
-						       MPAM_CG_MON_OCCUPANCY,
-						       &v), 0);
-		KUNIT_EXPECT_EQ(test, v, 1000ULL * t->a.partid);
-		KUNIT_EXPECT_EQ(test, mpam_cg_read_mon(&t->b, &fake_l3, 0,
-						       MPAM_CG_MON_OCCUPANCY,
-						       &v), 0);
-		KUNIT_EXPECT_EQ(test, v, 1000ULL * t->a.partid + 20);
-	}
-	mutex_unlock(&mpam_cg_mutex);
+	KUNIT_EXPECT_EQ(test, read_occupancy(test, &t->a), 1000ULL * t->a.partid);
+	KUNIT_EXPECT_EQ(test, read_occupancy(test, &t->b),
+			1000ULL * t->a.partid + 20);
 }
 
 static void mpam_test_labels(struct kunit *test)
@@ -818,6 +884,7 @@ static struct kunit_case mpam_cgroup_test_cases[] = {
 	KUNIT_CASE(mpam_test_containment),
 	KUNIT_CASE(mpam_test_exclusive),
 	KUNIT_CASE(mpam_test_stat_nested),
+	KUNIT_CASE(mpam_test_stat_reads),
 	KUNIT_CASE(mpam_test_share),
 	KUNIT_CASE(mpam_test_all_or_nothing),
 	KUNIT_CASE(mpam_test_pmgs),
@@ -1001,14 +1068,7 @@ static int write_ctrs(struct mpam_cg *cg, const char *line)
 static int read_bytes(struct mpam_cg *cg, struct mpam_cg_class *cls,
 		      unsigned int comp, u64 *val)
 {
-	int err;
-
-	cpus_read_lock();
-	mutex_lock(&mpam_cg_mutex);
-	err = mpam_cg_read_mon(cg, cls, comp, MPAM_CG_MON_BYTES, val);
-	mutex_unlock(&mpam_cg_mutex);
-	cpus_read_unlock();
-	return err;
+	return read_mon(cg, cls, comp, MPAM_CG_MON_BYTES, val);
 }
 
 static s16 ctr_idx(struct mpam_cg *cg, struct mpam_cg_class *cls,
@@ -1208,11 +1268,7 @@ static void mpam_test_ctr_poll(struct kunit *test)
 	KUNIT_EXPECT_GT(test, mpam_cg_hw->poll_ms, 0);
 	KUNIT_EXPECT_TRUE(test, delayed_work_pending(&mpam_cg_poll_work));
 	c->reads = 0;
-	cpus_read_lock();
-	mutex_lock(&mpam_cg_mutex);
-	mpam_cg_poll_ctrs();
-	mutex_unlock(&mpam_cg_mutex);
-	cpus_read_unlock();
+	mpam_cg_poll(NULL);
 	KUNIT_EXPECT_EQ(test, c->reads, cls->poll_ms ? 1 : 0);
 }
 
@@ -1454,7 +1510,12 @@ static void mpam_test_regulators(struct kunit *test)
 					  "50"), 0);
 	KUNIT_EXPECT_NE(test, hw_id(bw, &e->cg[failed]), hw_id(bw, p));
 }
-
+/*
+ * A counter write that gives a cgroup a PMG gives it to the descendants
+ * that share the cgroup's identity too: they carry its label, and its
+ * statistics count them.  Partition 0 has 2 PMGs: the root's and cg[0]'s;
+ * cg[1] and its child cg[2] share the root's until cg[0] goes.
+ */
 static struct kunit_case mpam_ctr_test_cases[] = {
 	KUNIT_CASE_PARAM(mpam_test_ctr_assign, fake_topo_gen_params),
 	KUNIT_CASE_PARAM(mpam_test_ctr_errors, fake_topo_gen_params),
