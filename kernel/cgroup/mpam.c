@@ -143,6 +143,9 @@ struct mpam_cg {
 	struct mpam_cg_config *eff;
 	struct mpam_cg_config *next;
 	struct mpam_cg_share *share;
+	/* A portion of its own lines did not fit: in ->eff, in ->next. */
+	bool fell_back;
+	bool next_fell_back;
 	/*
 	 * Where a class has regulators, per component as ->eff: the
 	 * internal PARTID the partition regulates its subtree with (-1:
@@ -650,6 +653,7 @@ static void mpam_cg_reset_eff(struct mpam_cg *cg)
 		for (i = 0; i < cls->nr_comps; i++)
 			mpam_cg_config_init(cls, &cg->eff[cls->comp_base + i]);
 	}
+	cg->fell_back = false;
 }
 
 /* The nearest ancestor of @cg, or @cg, that owns a partition. */
@@ -1252,12 +1256,11 @@ static int mpam_cg_divide(struct mpam_cg *x)
 
 /*
  * Recompute the settings of every partition in the tree of partitions
- * below @top (an owner) into their ->next.  Nothing is programmed.  @cg,
- * the cgroup a write changed, counts an invalid event if its portion fell
- * back.  Returns -ENOSPC if some partition has no room, -EINVAL if
- * exclusive claims do not agree.
+ * below @top (an owner) into their ->next.  Nothing is programmed.
+ * Returns -ENOSPC if some partition has no room, -EINVAL if exclusive
+ * claims do not agree.
  */
-static int mpam_cg_recompute(struct mpam_cg *top, struct mpam_cg *cg)
+static int mpam_cg_recompute(struct mpam_cg *top)
 {
 	struct mpam_cg *pos;
 	int ret;
@@ -1271,8 +1274,7 @@ static int mpam_cg_recompute(struct mpam_cg *top, struct mpam_cg *cg)
 		ret = mpam_cg_divide(pos);
 		if (ret < 0)
 			return ret;
-		if (ret && pos == cg)
-			mpam_cg_event(cg, MPAM_CG_EV_INVALID);
+		pos->next_fell_back = ret;
 	}
 	return 0;
 }
@@ -1401,6 +1403,12 @@ static int mpam_cg_program(struct mpam_cg *top)
 		}
 	}
 	mpam_cg_put_old_regs(top);
+	/* Each partition whose portion now falls back counts it, once. */
+	for (pos = top; pos; pos = mpam_cg_next_owner(pos, top)) {
+		if (pos->next_fell_back && !pos->fell_back)
+			mpam_cg_event(pos, MPAM_CG_EV_INVALID);
+		pos->fell_back = pos->next_fell_back;
+	}
 	return 0;
 }
 
@@ -1441,9 +1449,9 @@ static struct mpam_cg *mpam_cg_top(struct mpam_cg *cg)
 }
 
 /* Recompute and program below @top; on error ->next is left undefined. */
-static int mpam_cg_update(struct mpam_cg *top, struct mpam_cg *cg)
+static int mpam_cg_update(struct mpam_cg *top)
 {
-	return mpam_cg_recompute(top, cg) ?: mpam_cg_program(top);
+	return mpam_cg_recompute(top) ?: mpam_cg_program(top);
 }
 
 /* --- monitoring identities ----------------------------------------------- */
@@ -2008,7 +2016,7 @@ static int mpam_cg_change(struct mpam_cg *cg, int partid, bool lose)
 		mpam_cg_take_partid(cg, partid);
 	else if (lose)
 		mpam_cg_drop_partid(cg);
-	err = mpam_cg_recompute(top, cg);
+	err = mpam_cg_recompute(top);
 	if (!err && !lose)
 		err = mpam_cg_program(top);
 	if (err) {
@@ -2280,7 +2288,7 @@ static int mpam_cg_place(struct mpam_cg *cg)
 static void mpam_cg_undo(struct mpam_cg *cg, int err)
 {
 	if (mpam_cg_active)
-		mpam_cg_update(mpam_cg_top(cg), cg);
+		mpam_cg_update(mpam_cg_top(cg));
 	if (err == -ENOSPC)
 		mpam_cg_event(cg, MPAM_CG_EV_NOSPC);
 }
@@ -3250,6 +3258,7 @@ static void mpam_cg_init(struct mpam_cg *cg)
 	INIT_LIST_HEAD(&cg->member_node);
 	cg->owner_up = NULL;
 	cg->leader = NULL;
+	cg->fell_back = false;
 }
 
 static struct cgroup_subsys_state *
@@ -3306,7 +3315,7 @@ static void mpam_cg_css_offline(struct cgroup_subsys_state *css)
 			mpam_cg_drop_partid(cg);
 			mpam_cg_free_partid(cg);
 			/* Fewer partitions: the neighbours' shares grow. */
-			mpam_cg_update(top, NULL);
+			mpam_cg_update(top);
 		}
 		mpam_cg_maybe_deactivate();
 	}

@@ -648,6 +648,34 @@ static void mpam_test_stat_nested(struct kunit *test)
 }
 
 /*
+ * A partition whose portion no longer fits in its parent's counts an
+ * invalid event when it starts falling back, whoever's write made it, and
+ * not again while it stays so.
+ */
+static void mpam_test_invalid(struct kunit *test)
+{
+	struct fake_tree *t = test->priv;
+	atomic64_t *b_ev = t->b.events_local, *a_ev = t->a.events_local;
+
+	KUNIT_ASSERT_EQ(test, write_line(&t->a, MPAM_CG_PORTION, "l3 0f"), 0);
+	KUNIT_ASSERT_EQ(test, write_line(&t->b, MPAM_CG_PORTION, "l3 03"), 0);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&b_ev[MPAM_CG_EV_INVALID]), 0);
+	KUNIT_ASSERT_EQ(test, write_line(&t->a, MPAM_CG_PORTION, "l3 f0"), 0);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&b_ev[MPAM_CG_EV_INVALID]), 1);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&a_ev[MPAM_CG_EV_INVALID]), 0);
+	KUNIT_EXPECT_EQ(test, hw_portion(&fake_l3, t->b.partid, 0), 0xf0UL);
+	KUNIT_ASSERT_EQ(test, write_line(&t->a, MPAM_CG_PORTION, "l3 f8"), 0);
+	KUNIT_ASSERT_EQ(test, write_line(&t->b, MPAM_CG_PORTION, "l3 07"), 0);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&b_ev[MPAM_CG_EV_INVALID]), 1);
+	/* It fits again, then not: once more. */
+	KUNIT_ASSERT_EQ(test, write_line(&t->a, MPAM_CG_PORTION, "l3 0f"), 0);
+	KUNIT_EXPECT_EQ(test, hw_portion(&fake_l3, t->b.partid, 0), 0x07UL);
+	KUNIT_ASSERT_EQ(test, write_line(&t->a, MPAM_CG_PORTION, "l3 f0"), 0);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&b_ev[MPAM_CG_EV_INVALID]), 2);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&t->a.events[MPAM_CG_EV_INVALID]), 2);
+}
+
+/*
  * Statistics read the hardware with neither the controller's mutex nor
  * the CPUs held, and an occupancy sample serves the reads that follow it
  * for MPAM_CG_SAMPLE_MS; an identity that changed is sampled at once.
@@ -884,6 +912,7 @@ static struct kunit_case mpam_cgroup_test_cases[] = {
 	KUNIT_CASE(mpam_test_containment),
 	KUNIT_CASE(mpam_test_exclusive),
 	KUNIT_CASE(mpam_test_stat_nested),
+	KUNIT_CASE(mpam_test_invalid),
 	KUNIT_CASE(mpam_test_stat_reads),
 	KUNIT_CASE(mpam_test_share),
 	KUNIT_CASE(mpam_test_all_or_nothing),
