@@ -157,13 +157,14 @@ struct mpam_cg_ops {
 
 /**
  * struct mpam_cg_provider - the hardware behind the controller
- * @nr_partids:	number of PARTIDs, the default partition (0) included
+ * @nr_partids:	number of PARTIDs, the default partition (0) included: up
+ *		to 65536
  * @nr_pmgs:	number of PMGs per PARTID
  * @ops:	operations
  * @classes:	list of struct mpam_cg_class, linked by ->node
  */
 struct mpam_cg_provider {
-	u16 nr_partids;
+	u32 nr_partids;
 	u16 nr_pmgs;
 	const struct mpam_cg_ops *ops;
 	struct list_head classes;

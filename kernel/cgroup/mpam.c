@@ -119,7 +119,7 @@ struct mpam_cg_sample {
 
 /* A byte counter of one component assigned to a cgroup. */
 struct mpam_cg_ctr {
-	s16 idx;	/* the counter, or -1: none assigned */
+	int idx;	/* the counter, or -1: none assigned */
 	bool bound;	/* counting the cgroup's identity (ctr_key) */
 };
 
@@ -3396,7 +3396,8 @@ static bool mpam_cg_provider_valid(struct mpam_cg_provider *prov)
 	const struct mpam_cg_ops *ops = prov->ops;
 	struct mpam_cg_class *cls;
 
-	if (!prov->nr_partids || !prov->nr_pmgs || prov->nr_pmgs > 256 ||
+	if (!prov->nr_partids || prov->nr_partids > BIT(16) ||
+	    !prov->nr_pmgs || prov->nr_pmgs > 256 ||
 	    !ops || !ops->apply || !ops->read_occupancy || !ops->set_label ||
 	    !ops->sync_cpu)
 		return false;
@@ -3447,7 +3448,7 @@ static void mpam_cg_hw_free(struct mpam_cg_hw *hw)
 	for (i = 0; hw->regs && i < hw->nr_comps; i++)
 		ida_destroy(&hw->regs[i]);
 	kfree(hw->regs);
-	kfree(hw->pmgs);
+	kvfree(hw->pmgs);
 	kfree(hw->ctr_owner);
 	kfree(hw);
 }
@@ -3477,8 +3478,8 @@ static struct mpam_cg_hw *mpam_cg_hw_alloc(struct mpam_cg_provider *prov)
 			hw->poll_ms = hw->poll_ms ? min(hw->poll_ms, cls->poll_ms) :
 						    cls->poll_ms;
 	}
-	hw->pmgs = kcalloc(prov->nr_partids * BITS_TO_LONGS(prov->nr_pmgs),
-			   sizeof(unsigned long), GFP_KERNEL);
+	hw->pmgs = kvcalloc(prov->nr_partids * BITS_TO_LONGS(prov->nr_pmgs),
+			    sizeof(unsigned long), GFP_KERNEL);
 	hw->ctr_owner = kcalloc(max(hw->nr_ctrs, 1U), sizeof(*hw->ctr_owner),
 				GFP_KERNEL);
 	hw->regs = kcalloc(hw->nr_comps, sizeof(*hw->regs), GFP_KERNEL);

@@ -1084,6 +1084,7 @@ static void ctr_exit(struct kunit *test)
 		mpam_cg_free_eff(&e->root);
 	}
 	mpam_cgroup_unregister(&topo_prov, false);
+	topo_prov.nr_partids = 8;
 }
 
 static int write_ctrs(struct mpam_cg *cg, const char *line)
@@ -1545,6 +1546,25 @@ static void mpam_test_regulators(struct kunit *test)
  * statistics count them.  Partition 0 has 2 PMGs: the root's and cg[0]'s;
  * cg[1] and its child cg[2] share the root's until cg[0] goes.
  */
+/*
+ * The architecture allows 65536 PARTIDs (PARTID_MAX 0xffff): the core
+ * takes a provider that has them, with a PMG map for the last one too.
+ */
+static void mpam_test_partid_space(struct kunit *test)
+{
+	unsigned long *map;
+
+	topo_prov.nr_partids = BIT(16);
+	ctr_setup(test);
+	KUNIT_EXPECT_EQ(test, mpam_cg_hw->prov->nr_partids, BIT(16));
+	mutex_lock(&mpam_cg_mutex);
+	map = mpam_cg_pmg_map(U16_MAX);
+	set_bit(topo_prov.nr_pmgs - 1, map);
+	KUNIT_EXPECT_TRUE(test, test_bit(topo_prov.nr_pmgs - 1, map));
+	clear_bit(topo_prov.nr_pmgs - 1, map);
+	mutex_unlock(&mpam_cg_mutex);
+}
+
 static struct kunit_case mpam_ctr_test_cases[] = {
 	KUNIT_CASE_PARAM(mpam_test_ctr_assign, fake_topo_gen_params),
 	KUNIT_CASE_PARAM(mpam_test_ctr_errors, fake_topo_gen_params),
@@ -1554,6 +1574,7 @@ static struct kunit_case mpam_ctr_test_cases[] = {
 	KUNIT_CASE_PARAM(mpam_test_contain_steps, fake_topo_gen_params),
 	KUNIT_CASE_PARAM(mpam_test_protection, fake_topo_gen_params),
 	KUNIT_CASE_PARAM(mpam_test_regulators, fake_topo_gen_params),
+	KUNIT_CASE_PARAM(mpam_test_partid_space, fake_topo_gen_params),
 	{}
 };
 
