@@ -1589,12 +1589,16 @@ static void mpam_cg_label_task(struct task_struct *task, struct mpam_cg *cg)
 		cpumask_set_cpu(task_cpu(task), &mpam_cg_ipi_mask);
 }
 
+/*
+ * Exiting tasks too: one whose last thread is in do_exit() still runs,
+ * freeing its memory and files, and must not keep a partition that goes.
+ */
 static void mpam_cg_label_tasks(struct mpam_cg *cg)
 {
 	struct css_task_iter it;
 	struct task_struct *task;
 
-	css_task_iter_start(&cg->css, 0, &it);
+	css_task_iter_start(&cg->css, CSS_TASK_ITER_WITH_DEAD, &it);
 	while ((task = css_task_iter_next(&it)))
 		mpam_cg_label_task(task, cg);
 	css_task_iter_end(&it);
