@@ -317,6 +317,12 @@ static void mpam_cgroup_sync_cpu(void *unused)
 	mpam_thread_switch(current);
 }
 
+static void mpam_cgroup_inherit_label(struct task_struct *tsk)
+{
+	WRITE_ONCE(task_thread_info(tsk)->mpam_partid_pmg,
+		   mpam_get_regval(current));
+}
+
 static int mpam_cgroup_acquire(void)
 {
 	return mpam_claim(MPAM_USER_CGROUP);
@@ -336,6 +342,7 @@ static const struct mpam_cg_ops mpam_cgroup_ops = {
 	.read_counter = mpam_cgroup_read_counter,
 	.set_label = mpam_cgroup_set_label,
 	.sync_cpu = mpam_cgroup_sync_cpu,
+	.inherit_label = mpam_cgroup_inherit_label,
 	.acquire = mpam_cgroup_acquire,
 	.release = mpam_cgroup_release,
 };

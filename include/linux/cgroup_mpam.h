@@ -129,6 +129,10 @@ struct mpam_cg_config {
  *		next context switch.  Called from any context; must not sleep.
  * @sync_cpu:	make the current task of this CPU run with its label now.
  *		Called in IPI context.
+ * @inherit_label: give @tsk, a child being forked, the label its parent
+ *		(current) runs with now.  Called from fork, once the
+ *		controller labelled tasks and no longer does; must not sleep.
+ *		Optional.
  * @acquire:	take the hardware for the controller before its first
  *		setting; an error, -EBUSY when another user of the hardware
  *		has it, refuses the setting.  Optional.
@@ -151,6 +155,7 @@ struct mpam_cg_ops {
 			    unsigned int ctr, u64 *val);
 	void (*set_label)(struct task_struct *tsk, u16 partid, u8 pmg);
 	void (*sync_cpu)(void *unused);
+	void (*inherit_label)(struct task_struct *tsk);
 	int (*acquire)(void);
 	void (*release)(void);
 };

@@ -268,7 +268,8 @@ DEFINE_STATIC_SRCU(mpam_cg_srcu);
 static const struct mpam_cg_ops *mpam_cg_fork_ops;
 /*
  * While no cgroup has settings the controller labels no task and hands out
- * no PMG, leaving MPAM to resctrl: see mpam_cg_activate().
+ * no PMG, leaving MPAM to resctrl: see mpam_cg_activate().  Changed under
+ * the mutex; the fork path reads it without.
  */
 static bool mpam_cg_active;
 /* The last provider went away because its hardware failed. */
@@ -1749,6 +1750,16 @@ static int mpam_cg_activate(void)
 	err = ops->acquire ? ops->acquire() : 0;
 	if (err)
 		return err;
+	/*
+	 * Forks label their children from now on, before the walk: a child
+	 * copies its parent's old label and may be linked after the walk
+	 * passed its cgroup.  A fork that still missed this is on its
+	 * cgroup's task list before the walk looks.
+	 */
+	WRITE_ONCE(mpam_cg_fork_ops, ops);
+	WRITE_ONCE(mpam_cg_active, true);
+	/* Order them before the walk's looks at the task lists. */
+	smp_mb();
 	rcu_read_lock();
 	css_for_each_descendant_pre(pos, &root->css) {
 		struct mpam_cg *cg = css_mpam(pos);
@@ -1758,9 +1769,7 @@ static int mpam_cg_activate(void)
 	}
 	rcu_read_unlock();
 	mpam_cg_sync_cpus();
-	mpam_cg_active = true;
 	mpam_cg_apply_rebinds();
-	WRITE_ONCE(mpam_cg_fork_ops, ops);
 	return 0;
 }
 
@@ -1777,7 +1786,6 @@ static void mpam_cg_maybe_deactivate(void)
 	if (!mpam_cg_active || mpam_cg_hw->nr_parts || root->nr_set ||
 	    mpam_cg_hw->nr_ctrs_used)
 		return;
-	WRITE_ONCE(mpam_cg_fork_ops, NULL);
 	rcu_read_lock();
 	css_for_each_descendant_pre(pos, &root->css) {
 		struct mpam_cg *cg = css_mpam(pos);
@@ -1792,8 +1800,13 @@ static void mpam_cg_maybe_deactivate(void)
 			mpam_cg_set_label(cg, 0);
 	}
 	rcu_read_unlock();
+	/*
+	 * Every task has the default label: from now on a fork gives its
+	 * child the label of the parent as it is then, which a child whose
+	 * fork began before the walk did not copy.
+	 */
+	smp_store_release(&mpam_cg_active, false);
 	mpam_cg_sync_cpus();
-	mpam_cg_active = false;
 	if (mpam_cg_hw->ops->release)
 		mpam_cg_hw->ops->release();
 }
@@ -3357,26 +3370,34 @@ static void mpam_cg_attach(struct cgroup_taskset *tset)
 /*
  * Label a new task, CLONE_INTO_CGROUP included, without the mutex: it is
  * already on its cgroup's task list, so a relabel either sees it or
- * changed the label before the second look below.
+ * changed the label before the second look below.  Until the controller
+ * is first active the child keeps the label it copied from its parent;
+ * once it was, and is no longer, the child gets its parent's label as it
+ * is now, which the deactivation walk may have changed after the copy.
  */
 static void mpam_cg_fork(struct task_struct *task)
 {
-	const struct mpam_cg_ops *ops;
+	const struct mpam_cg_ops *ops = READ_ONCE(mpam_cg_fork_ops);
 	struct mpam_cg *cg;
 	u32 label;
 
-	rcu_read_lock();
-	ops = READ_ONCE(mpam_cg_fork_ops);
-	cg = css_mpam(task_css(task, mpam_cgrp_id));
-	if (ops) {
-		do {
-			label = READ_ONCE(cg->label);
-			ops->set_label(task, MPAM_CG_LABEL_PARTID(label),
-				       MPAM_CG_LABEL_PMG(label));
-			/* Store the task's label before looking again. */
-			smp_mb();
-		} while (READ_ONCE(cg->label) != label);
+	if (!ops)
+		return;
+	/* Pairs with the release in mpam_cg_maybe_deactivate(). */
+	if (!smp_load_acquire(&mpam_cg_active)) {
+		if (ops->inherit_label)
+			ops->inherit_label(task);
+		return;
 	}
+	rcu_read_lock();
+	cg = css_mpam(task_css(task, mpam_cgrp_id));
+	do {
+		label = READ_ONCE(cg->label);
+		ops->set_label(task, MPAM_CG_LABEL_PARTID(label),
+			       MPAM_CG_LABEL_PMG(label));
+		/* Store the task's label before looking again. */
+		smp_mb();
+	} while (READ_ONCE(cg->label) != label);
 	rcu_read_unlock();
 }
 
@@ -3622,7 +3643,7 @@ void mpam_cgroup_unregister(struct mpam_cg_provider *prov, bool failed)
 	WRITE_ONCE(mpam_cg_fork_ops, NULL);
 	if (mpam_cg_active && hw->ops->release)
 		hw->ops->release();
-	mpam_cg_active = false;
+	WRITE_ONCE(mpam_cg_active, false);
 	mpam_cg_set_hw(NULL);
 	mpam_cg_failed = failed;
 	mpam_cg_set_budgets(0, 0);

@@ -204,6 +204,13 @@ static void fake_sync_cpu(void *unused)
 {
 }
 
+static unsigned int fake_inherits;
+
+static void fake_inherit_label(struct task_struct *tsk)
+{
+	fake_inherits++;
+}
+
 /* Another user of the hardware (resctrl) has it while fake_busy. */
 static bool fake_busy;
 static int fake_owned;
@@ -231,6 +238,7 @@ static const struct mpam_cg_ops fake_ops = {
 	.read_counter = fake_read_counter,
 	.set_label = fake_set_label,
 	.sync_cpu = fake_sync_cpu,
+	.inherit_label = fake_inherit_label,
 	.acquire = fake_acquire,
 	.release = fake_release,
 };
@@ -426,9 +434,12 @@ static void mpam_test_partid_lifetime(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, t->a.partid, 0);
 	KUNIT_EXPECT_EQ(test, t->c.partid, 0);
 	KUNIT_EXPECT_EQ(test, t->a.nr_set, 0);
-	/* The last setting gone, the controller stops labelling. */
+	/*
+	 * The last setting gone, the controller stops labelling; forks give
+	 * their children their parent's label from now on (mpam_test_fork).
+	 */
 	KUNIT_EXPECT_FALSE(test, mpam_cg_active);
-	KUNIT_EXPECT_NULL(test, READ_ONCE(mpam_cg_fork_ops));
+	KUNIT_EXPECT_PTR_EQ(test, READ_ONCE(mpam_cg_fork_ops), &fake_ops);
 }
 
 static void mpam_test_exhaustion(struct kunit *test)
@@ -848,6 +859,37 @@ static void mpam_test_pmgs(struct kunit *test)
 			1000ULL * t->a.partid + 20);
 }
 
+/*
+ * Fork: the child keeps what it copied until the controller is first
+ * active, then gets its cgroup's label; once the controller is no longer
+ * active, the label its parent has then, not the one it copied before the
+ * deactivation walk relabelled the parent.  (The test's own thread plays
+ * the child, in the root.)
+ */
+static void mpam_test_fork(struct kunit *test)
+{
+	struct fake_tree *t = test->priv;
+	unsigned int labels, inherits = fake_inherits;
+
+	labels = fake_labels;
+	mpam_cg_fork(current);
+	KUNIT_EXPECT_EQ(test, fake_labels, labels);
+	KUNIT_EXPECT_EQ(test, fake_inherits, inherits);
+
+	KUNIT_ASSERT_EQ(test, write_line(&t->a, MPAM_CG_PORTION, "l3 0f"), 0);
+	labels = fake_labels;
+	mpam_cg_fork(current);
+	KUNIT_EXPECT_EQ(test, fake_labels, labels + 1);
+	KUNIT_EXPECT_EQ(test, fake_inherits, inherits);
+
+	KUNIT_ASSERT_EQ(test, write_line(&t->a, MPAM_CG_PORTION, "l3 default"), 0);
+	KUNIT_ASSERT_FALSE(test, mpam_cg_active);
+	labels = fake_labels;
+	mpam_cg_fork(current);
+	KUNIT_EXPECT_EQ(test, fake_labels, labels);
+	KUNIT_EXPECT_EQ(test, fake_inherits, inherits + 1);
+}
+
 static void mpam_test_labels(struct kunit *test)
 {
 	struct fake_tree *t = test->priv;
@@ -918,6 +960,7 @@ static struct kunit_case mpam_cgroup_test_cases[] = {
 	KUNIT_CASE(mpam_test_all_or_nothing),
 	KUNIT_CASE(mpam_test_pmgs),
 	KUNIT_CASE(mpam_test_labels),
+	KUNIT_CASE(mpam_test_fork),
 	KUNIT_CASE(mpam_test_ownership),
 	{}
 };
