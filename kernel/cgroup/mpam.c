@@ -2675,13 +2675,17 @@ static int mpam_cg_assign_ctrs(struct mpam_cg *cg, struct mpam_cg_class *cls,
 	had = bitmap_zalloc(cls->nr_comps, GFP_KERNEL);
 	if (!had)
 		return -ENOMEM;
-	/* Counters count identities: every cgroup needs one, and its PMG. */
+	/*
+	 * Counters count identities: every cgroup needs one, and its PMG,
+	 * which the descendants that share its identity then carry too.
+	 */
 	err = mpam_cg_activate();
 	if (err)
 		goto out;
-	mpam_cg_settle(cg);
+	mpam_cg_settle_subtree(cg);
 	mpam_cg_sync_cpus();
 	mpam_cg_apply_rebinds();
+	mutex_lock(&mpam_cg_mon_mutex);
 	for (i = first; i <= last && !err; i++) {
 		if (cg->ctrs[cls->comp_base + i].idx >= 0)
 			set_bit(i, had);

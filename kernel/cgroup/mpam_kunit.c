@@ -1128,6 +1128,7 @@ static void ctr_exit(struct kunit *test)
 	}
 	mpam_cgroup_unregister(&topo_prov, false);
 	topo_prov.nr_partids = 8;
+	topo_prov.nr_pmgs = 8;
 }
 
 static int write_ctrs(struct mpam_cg *cg, const char *line)
@@ -1583,12 +1584,39 @@ static void mpam_test_regulators(struct kunit *test)
 					  "50"), 0);
 	KUNIT_EXPECT_NE(test, hw_id(bw, &e->cg[failed]), hw_id(bw, p));
 }
+
 /*
  * A counter write that gives a cgroup a PMG gives it to the descendants
  * that share the cgroup's identity too: they carry its label, and its
  * statistics count them.  Partition 0 has 2 PMGs: the root's and cg[0]'s;
  * cg[1] and its child cg[2] share the root's until cg[0] goes.
  */
+static const int pmg_parent[NR_CGS] = { -1, -1, 1, -1, -1 };
+
+static void mpam_test_ctr_pmg_subtree(struct kunit *test)
+{
+	struct ctr_env *e;
+	struct mpam_cg_class *cls;
+	char line[16];
+
+	topo_prov.nr_pmgs = 2;
+	e = topo_setup(test, pmg_parent);
+	cls = e->topo->classes[0]->mons[MPAM_CG_MON_BYTES] ? e->topo->classes[0] :
+							      e->topo->classes[1];
+	snprintf(line, sizeof(line), "%s on", cls->name);
+	KUNIT_ASSERT_EQ(test, write_ctrs(&e->cg[3], line), 0);
+	KUNIT_ASSERT_TRUE(test, e->cg[0].has_pmg);
+	KUNIT_ASSERT_FALSE(test, e->cg[1].has_pmg);
+	KUNIT_ASSERT_FALSE(test, e->cg[3].has_pmg);
+	mpam_cg_css_offline(&e->cg[0].css);
+
+	KUNIT_ASSERT_EQ(test, write_ctrs(&e->cg[1], line), 0);
+	KUNIT_EXPECT_TRUE(test, e->cg[1].has_pmg);
+	KUNIT_EXPECT_FALSE(test, e->cg[2].has_pmg);
+	KUNIT_EXPECT_EQ(test, e->cg[2].pmg, e->cg[1].pmg);
+	KUNIT_EXPECT_EQ(test, e->cg[2].label, e->cg[1].label);
+}
+
 /*
  * The architecture allows 65536 PARTIDs (PARTID_MAX 0xffff): the core
  * takes a provider that has them, with a PMG map for the last one too.
@@ -1617,6 +1645,7 @@ static struct kunit_case mpam_ctr_test_cases[] = {
 	KUNIT_CASE_PARAM(mpam_test_contain_steps, fake_topo_gen_params),
 	KUNIT_CASE_PARAM(mpam_test_protection, fake_topo_gen_params),
 	KUNIT_CASE_PARAM(mpam_test_regulators, fake_topo_gen_params),
+	KUNIT_CASE_PARAM(mpam_test_ctr_pmg_subtree, fake_topo_gen_params),
 	KUNIT_CASE_PARAM(mpam_test_partid_space, fake_topo_gen_params),
 	{}
 };
