@@ -1604,10 +1604,12 @@ static void mpam_test_ctr_pmg_subtree(struct kunit *test)
 	cls = e->topo->classes[0]->mons[MPAM_CG_MON_BYTES] ? e->topo->classes[0] :
 							      e->topo->classes[1];
 	snprintf(line, sizeof(line), "%s on", cls->name);
-	KUNIT_ASSERT_EQ(test, write_ctrs(&e->cg[3], line), 0);
+	KUNIT_ASSERT_EQ(test, write_ctrs(&e->cg[0], line), 0);
 	KUNIT_ASSERT_TRUE(test, e->cg[0].has_pmg);
-	KUNIT_ASSERT_FALSE(test, e->cg[1].has_pmg);
+	/* cg[3]'s counter keeps the controller active once cg[0] goes. */
+	KUNIT_ASSERT_EQ(test, write_ctrs(&e->cg[3], line), 0);
 	KUNIT_ASSERT_FALSE(test, e->cg[3].has_pmg);
+	KUNIT_ASSERT_FALSE(test, e->cg[1].has_pmg);
 	mpam_cg_css_offline(&e->cg[0].css);
 
 	KUNIT_ASSERT_EQ(test, write_ctrs(&e->cg[1], line), 0);
