@@ -53,7 +53,7 @@
 enum mpam_cg_event {
 	MPAM_CG_EV_NOSPC,	/* a write needed a PARTID and none was free */
 	MPAM_CG_EV_NO_PMG,	/* a cgroup shares its parent's PMG */
-	MPAM_CG_EV_NO_MONITOR,	/* no hardware monitor for a read or counter */
+	MPAM_CG_EV_NO_MONITOR,	/* no hardware counter for an assignment */
 	MPAM_CG_EV_INVALID,	/* an effective portion fell back to the parent's */
 	MPAM_CG_EV_ERROR,	/* an access refused after a hardware error */
 	MPAM_CG_NR_EVENTS
@@ -181,6 +181,7 @@ struct mpam_cg {
 	bool online;
 	bool has_partid;	/* owns the partition own_id */
 	bool has_pmg;		/* owns pmg within partid */
+	bool no_pmg;		/* found none free: counted in no_pmg */
 	u16 own_id;
 	u16 partid;		/* the partition its tasks run in */
 	u8 pmg;
@@ -1660,9 +1661,13 @@ static void mpam_cg_settle(struct mpam_cg *cg)
 		set_bit(pmg, map);
 		cg->has_pmg = true;
 		cg->pmg = pmg;
+		cg->no_pmg = false;
 	} else {
 		cg->pmg = parent->pmg;
-		mpam_cg_event(cg, MPAM_CG_EV_NO_PMG);
+		/* Once when it starts to share, not at every look. */
+		if (!cg->no_pmg)
+			mpam_cg_event(cg, MPAM_CG_EV_NO_PMG);
+		cg->no_pmg = true;
 	}
 label:
 	if (!cg->has_pmg)
@@ -1793,6 +1798,7 @@ static void mpam_cg_maybe_deactivate(void)
 		if (cg == root)
 			continue;
 		mpam_cg_put_pmg(cg);
+		cg->no_pmg = false;
 		cg->partid = 0;
 		cg->pmg = 0;
 		cg->ctr_key = 0;
@@ -3065,8 +3071,8 @@ static int mpam_cg_stat_print(struct seq_file *sf, struct mpam_cg *cg,
 					continue;
 				}
 				err = mpam_cg_sum_ids(ids, cls, i, mon, &val);
+				/* A state, not an event: reads count nothing. */
 				if (err == -ENOSPC) {
-					mpam_cg_event(cg, MPAM_CG_EV_NO_MONITOR);
 					seq_puts(sf, "unassigned");
 					continue;
 				}
@@ -3280,6 +3286,7 @@ static void mpam_cg_init(struct mpam_cg *cg)
 	cg->owner_up = NULL;
 	cg->leader = NULL;
 	cg->fell_back = false;
+	cg->no_pmg = false;
 }
 
 static struct cgroup_subsys_state *

@@ -851,8 +851,14 @@ static void mpam_test_pmgs(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, t->b.pmg, 1);
 	KUNIT_EXPECT_FALSE(test, t->c.has_pmg);
 	KUNIT_EXPECT_EQ(test, t->c.pmg, 1);
-	KUNIT_EXPECT_GE(test, atomic64_read(&t->c.events_local[MPAM_CG_EV_NO_PMG]), 1);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&t->c.events_local[MPAM_CG_EV_NO_PMG]), 1);
 	KUNIT_EXPECT_EQ(test, t->c.label, MPAM_CG_LABEL(t->a.partid, 1));
+	/* no_pmg counts cgroups that start sharing, not each look. */
+	mutex_lock(&mpam_cg_mutex);
+	mpam_cg_settle_subtree(&t->a);
+	mpam_cg_settle_subtree(&t->b);
+	mutex_unlock(&mpam_cg_mutex);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&t->c.events_local[MPAM_CG_EV_NO_PMG]), 1);
 	/* a's statistics count its whole partition, b's its own PMG. */
 	KUNIT_EXPECT_EQ(test, read_occupancy(test, &t->a), 1000ULL * t->a.partid);
 	KUNIT_EXPECT_EQ(test, read_occupancy(test, &t->b),
