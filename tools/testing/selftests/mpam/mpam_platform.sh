@@ -15,7 +15,7 @@
 . "$(dirname "$0")/mpam_lib.sh"
 
 mpam_start
-ktap_set_plan 10
+ktap_set_plan 11
 
 ncpu=$(grep -c "^processor" /proc/cpuinfo)	# all CPUs, whatever our affinity
 # mbw_50: MBW_MAX for "MB:1=50".  MAX is a fraction of 2^BWA_WD, minus
@@ -225,6 +225,28 @@ if [ "$got" = "$closids" ] && [ "$map" = "$want" ]; then
 else
 	ktap_print_msg "num_closids $got, want $closids; msc$memmsc maps '$map', want '$want'"
 	ktap_test_fail "$PROFILE: CLOSIDs and the memory MSC's map"
+fi
+
+# 11: unmounting lets the monitors go.  The busy group's RMID goes to
+# limbo, whose handler would read its occupancy once a second until the
+# lines are evicted: it must stop with the file system, since the mpam
+# cgroup controller may have the monitors by then.  Nothing else reads
+# an L3 MSC here, so their access counts may not move after umount.
+l3_accesses() {
+	for n in $(mpam-host state | awk '/^mpam-msc/ { n = substr($1, 9) }
+					  / ris 0: cache L3 / { print n }'); do
+		mpam-host state "$n" | sed -n 's/.* accesses=\([0-9]*\).*/\1/p'
+	done | tr '\n' ' '
+}
+umount "$RESCTRL"
+a0=$(l3_accesses)
+sleep 2.5
+a1=$(l3_accesses)
+ktap_print_msg "L3 MSC accesses after umount: $a0, 2.5 s later: $a1"
+if [ -n "$a0" ] && [ "$a0" = "$a1" ]; then
+	ktap_test_pass "$PROFILE: nothing reads an L3 monitor after umount"
+else
+	ktap_test_fail "$PROFILE: resctrl reads monitors after umount"
 fi
 
 ktap_finished
