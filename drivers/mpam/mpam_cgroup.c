@@ -241,6 +241,7 @@ static int mpam_cgroup_read_occupancy(struct mpam_cg_class *cls,
 	cfg.mon = hw;
 	err = mpam_msmon_read(mcc->comps[comp], &cfg, mpam_feat_msmon_csu, val);
 	mpam_free_csu_mon(mcc->class, hw);
+	mpam_resctrl_csu_mon_freed();
 	return err;
 }
 
