@@ -234,10 +234,13 @@ static int mpam_cgroup_read_occupancy(struct mpam_cg_class *cls,
 	};
 	int hw, err;
 
-	/* Occupancy is a level, not a count: borrow a monitor to look. */
+	/*
+	 * Occupancy is a level, not a count: borrow a monitor to look.
+	 * None free (resctrl may hold them) is a figure not ready yet.
+	 */
 	hw = mpam_alloc_csu_mon(mcc->class);
 	if (hw < 0)
-		return hw;
+		return hw == -ENOSPC ? -EBUSY : hw;
 	cfg.mon = hw;
 	err = mpam_msmon_read(mcc->comps[comp], &cfg, mpam_feat_msmon_csu, val);
 	mpam_free_csu_mon(mcc->class, hw);
@@ -301,11 +304,9 @@ static int mpam_cgroup_read_counter(struct mpam_cg_class *cls,
 	struct mpam_cgroup_class *mcc = to_mcc(cls);
 	struct mon_cfg *cfg = &mcc->bound[comp * cls->mons[MPAM_CG_MON_BYTES] +
 					 ctr];
-	int err;
 
-	err = mpam_msmon_read(mcc->comps[comp], cfg, mpam_feat_msmon_mbwu, val);
-	/* Still not ready after the driver waited: not "unassigned". */
-	return err == -EBUSY ? -EAGAIN : err;
+	/* -EBUSY: still not ready after the driver waited. */
+	return mpam_msmon_read(mcc->comps[comp], cfg, mpam_feat_msmon_mbwu, val);
 }
 
 static void mpam_cgroup_set_label(struct task_struct *tsk, u16 partid, u8 pmg)

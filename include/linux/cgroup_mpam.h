@@ -110,8 +110,9 @@ struct mpam_cg_config {
  *		no partition uses is mapped back as after reset: one to one
  *		below @cls->regulators, onto 0 above.
  * @read_occupancy: read the cache occupancy of @partid (and @pmg if
- *		@match_pmg) on component @comp; -ENOSPC when no hardware
- *		monitor can be had.  Called in process context without
+ *		@match_pmg) on component @comp; -EBUSY when no hardware
+ *		monitor is free to look or it had no value ready (mpam.stat
+ *		then leaves the figure out).  Called in process context without
  *		cpus_read_lock(), may sleep; the core serialises its monitor
  *		reads and counter bindings.
  * @bind_counter: make byte counter @ctr (below @cls->mons[MPAM_CG_MON_BYTES])
@@ -123,7 +124,7 @@ struct mpam_cg_config {
  * @unbind_counter: stop using counter @ctr of component @comp.  Same
  *		context.
  * @read_counter: read bound counter @ctr of component @comp: the bytes
- *		since it was bound; -EAGAIN when the hardware has no value
+ *		since it was bound; -EBUSY when the hardware has no value
  *		ready.  Same context as @read_occupancy.
  * @set_label:	store @partid/@pmg as the label @tsk runs with from its
  *		next context switch.  Called from any context; must not sleep.

@@ -444,7 +444,7 @@ static void mpam_cg_event(struct mpam_cg *cg, enum mpam_cg_event ev)
 }
 
 /*
- * An access without a provider: -ENODEV, and an error event if the
+ * A write without a provider: -ENODEV, and an error event if the
  * hardware failed (@cg may be the root, which counts nothing).
  */
 static int mpam_cg_gone(struct mpam_cg *cg)
@@ -456,7 +456,8 @@ static int mpam_cg_gone(struct mpam_cg *cg)
 
 /*
  * May a read of @cg's files go on?  Without a provider they show nothing
- * (*@err = 0), or fail with -ENODEV once the hardware has failed.
+ * (*@err = 0), or fail with -ENODEV once the hardware has failed.  A read
+ * is not an event: it counts nothing.
  */
 static bool mpam_cg_can_show(struct mpam_cg *cg, int *err)
 {
@@ -464,7 +465,7 @@ static bool mpam_cg_can_show(struct mpam_cg *cg, int *err)
 	if (mpam_cg_hw)
 		return true;
 	if (mpam_cg_failed)
-		*err = mpam_cg_gone(cg);
+		*err = -ENODEV;
 	return false;
 }
 
@@ -2999,9 +3000,10 @@ static int mpam_cg_sample(struct mpam_cg_id *id, struct mpam_cg_class *cls,
 
 /*
  * Add the monitor @mon of component @comp over the identities @ids to
- * *@sum.  Returns -ENOSPC if some identity has no hardware monitor,
- * -ENODEV if the provider went, or another error of the provider.  Called
- * without the mutexes, inside mpam_cg_srcu.
+ * *@sum.  Returns -ENOSPC if some identity has no counter assigned,
+ * -EBUSY if a monitor had no value ready, -ENODEV if the provider went,
+ * or another error of the provider.  Called without the mutexes, inside
+ * mpam_cg_srcu.
  */
 static int mpam_cg_sum_ids(struct mpam_cg_ids *ids, struct mpam_cg_class *cls,
 			   unsigned int comp, enum mpam_cg_mon mon, u64 *sum)
@@ -3027,8 +3029,29 @@ static int mpam_cg_sum_ids(struct mpam_cg_ids *ids, struct mpam_cg_class *cls,
 }
 
 /*
- * The longest mpam.stat can be: a line per component of a class with
- * monitors, each value at most 20 characters ("unassigned" included).
+ * What mpam.stat.state says of a figure of mpam.stat: there (ok), or left
+ * out because the cgroup has no monitoring identity of its own (shared),
+ * because a byte counter is missing (unassigned), or because a monitor
+ * was not ready when read (not_ready).
+ */
+enum mpam_cg_fig {
+	MPAM_CG_FIG_OK,
+	MPAM_CG_FIG_SHARED,
+	MPAM_CG_FIG_UNASSIGNED,
+	MPAM_CG_FIG_NOT_READY,
+	MPAM_CG_NR_FIGS
+};
+
+static const char * const mpam_cg_fig_names[MPAM_CG_NR_FIGS] = {
+	[MPAM_CG_FIG_OK] = "ok",
+	[MPAM_CG_FIG_SHARED] = "shared",
+	[MPAM_CG_FIG_UNASSIGNED] = "unassigned",
+	[MPAM_CG_FIG_NOT_READY] = "not_ready",
+};
+
+/*
+ * The longest mpam.stat or mpam.stat.state can be: a line per component
+ * of a class with monitors, each value at most 20 characters.
  */
 static size_t mpam_cg_stat_size(struct mpam_cg_hw *hw)
 {
@@ -3048,37 +3071,70 @@ static size_t mpam_cg_stat_size(struct mpam_cg_hw *hw)
 	return size;
 }
 
-static int mpam_cg_stat_print(struct seq_file *sf, struct mpam_cg *cg,
-			      struct mpam_cg_ids *ids)
+/* Monitor @mon of component @comp over @ids: *@val if *@fig says ok. */
+static int mpam_cg_figure(struct mpam_cg_ids *ids, struct mpam_cg_class *cls,
+			  unsigned int comp, enum mpam_cg_mon mon, u64 *val,
+			  enum mpam_cg_fig *fig)
 {
+	int err;
+
+	if (!ids->nr) {
+		*fig = MPAM_CG_FIG_SHARED;
+		return 0;
+	}
+	err = mpam_cg_sum_ids(ids, cls, comp, mon, val);
+	switch (err) {
+	case 0:
+		*fig = MPAM_CG_FIG_OK;
+		return 0;
+	case -ENOSPC:
+		*fig = MPAM_CG_FIG_UNASSIGNED;
+		return 0;
+	case -EBUSY:
+		*fig = MPAM_CG_FIG_NOT_READY;
+		return 0;
+	}
+	return err;
+}
+
+/*
+ * mpam.stat: the figures there are, numbers only, and no line for a
+ * component without any; mpam.stat.state (@state): every figure's state.
+ */
+static int mpam_cg_stat_print(struct seq_file *sf, struct mpam_cg_ids *ids,
+			      bool state)
+{
+	enum mpam_cg_fig fig[MPAM_CG_NR_MONS];
+	u64 val[MPAM_CG_NR_MONS];
 	struct mpam_cg_class *cls;
 	unsigned int i;
 	int mon, err;
-	u64 val;
+	bool any;
 
 	for_each_hw_class(ids->hw, cls) {
-		if (!cls->mons[MPAM_CG_MON_OCCUPANCY] &&
-		    !cls->mons[MPAM_CG_MON_BYTES])
-			continue;
 		for (i = 0; i < cls->nr_comps; i++) {
+			any = false;
+			for (mon = 0; mon < MPAM_CG_NR_MONS; mon++) {
+				if (!cls->mons[mon])
+					continue;
+				err = mpam_cg_figure(ids, cls, i, mon, &val[mon],
+						     &fig[mon]);
+				if (err)
+					return err;
+				any |= state || fig[mon] == MPAM_CG_FIG_OK;
+			}
+			if (!any)
+				continue;
 			mpam_cg_print_key(sf, cls, i);
 			for (mon = 0; mon < MPAM_CG_NR_MONS; mon++) {
 				if (!cls->mons[mon])
 					continue;
-				seq_printf(sf, " %s=", mpam_cg_mon_names[mon]);
-				if (!ids->nr) {
-					seq_puts(sf, "shared");
-					continue;
-				}
-				err = mpam_cg_sum_ids(ids, cls, i, mon, &val);
-				/* A state, not an event: reads count nothing. */
-				if (err == -ENOSPC) {
-					seq_puts(sf, "unassigned");
-					continue;
-				}
-				if (err)
-					return err;
-				seq_printf(sf, "%llu", val);
+				if (state)
+					seq_printf(sf, " %s=%s", mpam_cg_mon_names[mon],
+						   mpam_cg_fig_names[fig[mon]]);
+				else if (fig[mon] == MPAM_CG_FIG_OK)
+					seq_printf(sf, " %s=%llu", mpam_cg_mon_names[mon],
+						   val[mon]);
 			}
 			seq_putc(sf, '\n');
 		}
@@ -3086,9 +3142,9 @@ static int mpam_cg_stat_print(struct seq_file *sf, struct mpam_cg *cg,
 	return 0;
 }
 
-static int mpam_cg_stat_show(struct seq_file *sf, void *v)
+static int mpam_cg_stat_read(struct seq_file *sf, struct mpam_cg *cg,
+			     bool state)
 {
-	struct mpam_cg *cg = css_mpam(seq_css(sf));
 	struct mpam_cg_ids *ids = NULL;
 	int idx, err;
 
@@ -3113,11 +3169,21 @@ static int mpam_cg_stat_show(struct seq_file *sf, void *v)
 unlock:
 	mutex_unlock(&mpam_cg_mutex);
 	if (ids) {
-		err = mpam_cg_stat_print(sf, cg, ids);
+		err = mpam_cg_stat_print(sf, ids, state);
 		mpam_cg_put_ids(ids);
 	}
 	srcu_read_unlock(&mpam_cg_srcu, idx);
 	return err;
+}
+
+static int mpam_cg_stat_show(struct seq_file *sf, void *v)
+{
+	return mpam_cg_stat_read(sf, css_mpam(seq_css(sf)), false);
+}
+
+static int mpam_cg_stat_state_show(struct seq_file *sf, void *v)
+{
+	return mpam_cg_stat_read(sf, css_mpam(seq_css(sf)), true);
 }
 
 static void mpam_cg_events_print(struct seq_file *sf, atomic64_t *events)
@@ -3253,6 +3319,11 @@ static struct cftype mpam_cg_files[] = {
 		.name = "stat",
 		.flags = CFTYPE_NOT_ON_ROOT,
 		.seq_show = mpam_cg_stat_show,
+	},
+	{
+		.name = "stat.state",
+		.flags = CFTYPE_NOT_ON_ROOT,
+		.seq_show = mpam_cg_stat_state_show,
 	},
 	{
 		.name = "events",
@@ -3527,15 +3598,38 @@ static struct mpam_cg_hw *mpam_cg_hw_alloc(struct mpam_cg_provider *prov)
 	return NULL;
 }
 
+static bool mpam_cg_has_ctrs(struct mpam_cg *cg)
+{
+	unsigned int i;
+
+	for (i = 0; cg->ctrs && i < mpam_cg_hw->nr_comps; i++) {
+		if (cg->ctrs[i].idx >= 0)
+			return true;
+	}
+	return false;
+}
+
 /*
  * Drop every cgroup's settings, partition, PMG and counters, and label
- * every task with the default partition.
+ * every task with the default partition.  After a hardware error
+ * (@failed), each cgroup that had settings or counters counts an error.
  */
-static void mpam_cg_drop_all(struct mpam_cg *root)
+static void mpam_cg_drop_all(struct mpam_cg *root, bool failed)
 {
 	struct cgroup_subsys_state *pos;
 	struct mpam_cg_class *cls;
 	unsigned int i, idx;
+
+	if (failed) {
+		rcu_read_lock();
+		css_for_each_descendant_pre(pos, &root->css) {
+			struct mpam_cg *cg = css_mpam(pos);
+
+			if (cg->nr_set || mpam_cg_has_ctrs(cg))
+				mpam_cg_event(cg, MPAM_CG_EV_ERROR);
+		}
+		rcu_read_unlock();
+	}
 
 	/* Counters first: the provider may sleep to give them back. */
 	mutex_lock(&mpam_cg_mon_mutex);
@@ -3650,7 +3744,7 @@ void mpam_cgroup_unregister(struct mpam_cg_provider *prov, bool failed)
 		hw = NULL;
 		goto out;
 	}
-	mpam_cg_drop_all(mpam_cg_root());
+	mpam_cg_drop_all(mpam_cg_root(), failed);
 	WRITE_ONCE(mpam_cg_fork_ops, NULL);
 	if (mpam_cg_active && hw->ops->release)
 		hw->ops->release();

@@ -116,10 +116,13 @@ static int fake_map(struct mpam_cg_class *cls, unsigned int comp,
  * and those made while the controller's mutex or the CPUs were held.
  */
 static unsigned int fake_occ_reads, fake_reads_locked;
+static int fake_read_err;	/* monitor reads fail with this, if not 0 */
 
 static int fake_read_occupancy(struct mpam_cg_class *cls, unsigned int comp,
 			       u16 partid, u8 pmg, bool match_pmg, u64 *val)
 {
+	if (fake_read_err)
+		return fake_read_err;
 	fake_occ_reads++;
 	if (mutex_is_locked(&mpam_cg_mutex) ||
 	    (IS_ENABLED(CONFIG_LOCKDEP) && lockdep_is_cpus_held()))
@@ -185,6 +188,8 @@ static int fake_read_counter(struct mpam_cg_class *cls, unsigned int comp,
 
 	if (!c->bound)
 		return -EINVAL;
+	if (fake_read_err)
+		return fake_read_err;
 	if (mutex_is_locked(&mpam_cg_mutex) ||
 	    (IS_ENABLED(CONFIG_LOCKDEP) && lockdep_is_cpus_held()))
 		fake_reads_locked++;
@@ -284,6 +289,7 @@ static int mpam_test_init(struct kunit *test)
 	fake_hw_reset();
 	memset(fake_ctrs, 0, sizeof(fake_ctrs));
 	fake_bind_fail = 0;
+	fake_read_err = 0;
 	fake_labels = 0;
 	fake_busy = false;
 	fake_owned = 0;
@@ -338,6 +344,14 @@ static int write_line(struct mpam_cg *cg, int ctrl, const char *line)
 
 	strscpy(buf, line, sizeof(buf));
 	return mpam_cg_write(cg, ctrl, buf);
+}
+
+static int write_ctrs(struct mpam_cg *cg, const char *line)
+{
+	char buf[32];
+
+	strscpy(buf, line, sizeof(buf));
+	return mpam_cg_set_counters(cg, buf);
 }
 
 static unsigned long hw_portion(struct mpam_cg_class *cls, u16 partid,
@@ -730,6 +744,117 @@ static void mpam_test_stat_reads(struct kunit *test)
  * monitored by a PMG of its own; the partition outlives the member that
  * made it.
  */
+/* mpam.stat (@state: mpam.stat.state) of @cg, as read(2) would see it. */
+static int print_stat(struct mpam_cg *cg, bool state, char *buf, size_t size)
+{
+	struct seq_file sf = { .buf = buf, .size = size };
+	int err;
+
+	err = mpam_cg_stat_read(&sf, cg, state);
+	buf[min(sf.count, size - 1)] = '\0';
+	return err;
+}
+
+/* Every value of every nested-keyed line is an unsigned integer. */
+static bool stat_numeric(const char *buf)
+{
+	const char *p = buf;
+	bool digits = false;
+
+	for (; *p; p++) {
+		if (*p == '=') {
+			digits = true;
+			if (!isdigit(p[1]))
+				return false;
+		} else if (*p == ' ' || *p == '\n') {
+			digits = false;
+		} else if (digits && !isdigit(*p)) {
+			return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * mpam.stat holds numbers only: a figure the hardware cannot give is left
+ * out, a component without any has no line, and mpam.stat.state says why:
+ * no identity of its own, no counter, or a monitor not ready (the read
+ * succeeds all the same).
+ */
+static void mpam_test_stat_figures(struct kunit *test)
+{
+	struct fake_tree *t = test->priv;
+	char buf[256];
+
+	KUNIT_ASSERT_EQ(test, write_line(&t->a, MPAM_CG_PORTION, "l3 0f"), 0);
+	forget_samples(&t->a);
+	KUNIT_ASSERT_EQ(test, print_stat(&t->a, false, buf, sizeof(buf)), 0);
+	KUNIT_EXPECT_TRUE_MSG(test, stat_numeric(buf), "%s", buf);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(buf, "l3:0 occupancy="));
+	KUNIT_EXPECT_NULL(test, strstr(buf, "bytes"));
+	KUNIT_EXPECT_NULL(test, strstr(buf, "mem:0"));
+	KUNIT_ASSERT_EQ(test, print_stat(&t->a, true, buf, sizeof(buf)), 0);
+	KUNIT_EXPECT_STREQ(test, buf,
+			   "l3:0 occupancy=ok bytes=unassigned\n"
+			   "l3:1 occupancy=ok bytes=unassigned\n"
+			   "mem:0 bytes=unassigned\n");
+
+	/* Not ready: left out, and the read does not fail. */
+	KUNIT_ASSERT_EQ(test, write_ctrs(&t->a, "mem on"), 0);
+	forget_samples(&t->a);
+	fake_read_err = -EBUSY;
+	KUNIT_ASSERT_EQ(test, print_stat(&t->a, false, buf, sizeof(buf)), 0);
+	KUNIT_EXPECT_STREQ(test, buf, "");
+	KUNIT_ASSERT_EQ(test, print_stat(&t->a, true, buf, sizeof(buf)), 0);
+	KUNIT_EXPECT_STREQ(test, buf,
+			   "l3:0 occupancy=not_ready bytes=unassigned\n"
+			   "l3:1 occupancy=not_ready bytes=unassigned\n"
+			   "mem:0 bytes=not_ready\n");
+	fake_read_err = 0;
+	KUNIT_ASSERT_EQ(test, print_stat(&t->a, false, buf, sizeof(buf)), 0);
+	KUNIT_EXPECT_TRUE_MSG(test, stat_numeric(buf), "%s", buf);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(buf, "mem:0 bytes=0\n"));
+
+	/* No identity of its own: nothing, and the state says shared. */
+	KUNIT_ASSERT_FALSE(test, t->d.has_pmg);
+	KUNIT_ASSERT_EQ(test, print_stat(&t->d, false, buf, sizeof(buf)), 0);
+	KUNIT_EXPECT_STREQ(test, buf, "");
+	KUNIT_ASSERT_EQ(test, print_stat(&t->d, true, buf, sizeof(buf)), 0);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(buf, "mem:0 bytes=shared\n"));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(buf, "l3:1 occupancy=shared bytes=shared\n"));
+}
+
+/*
+ * After a hardware error, each cgroup that had settings counts one error
+ * event; reading its files fails with ENODEV and counts nothing.
+ */
+static void mpam_test_error_events(struct kunit *test)
+{
+	struct fake_tree *t = test->priv;
+	atomic64_t *a_ev = t->a.events_local;
+	char buf[64];
+
+	KUNIT_ASSERT_EQ(test, write_line(&t->a, MPAM_CG_PORTION, "l3 0f"), 0);
+	/* What unregistering does to the real tree, to the made-up one. */
+	cpus_read_lock();
+	mutex_lock(&mpam_cg_mutex);
+	mpam_cg_drop_all(&t->root, true);
+	mutex_unlock(&mpam_cg_mutex);
+	cpus_read_unlock();
+	mpam_cgroup_unregister(&fake_prov, true);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&a_ev[MPAM_CG_EV_ERROR]), 1);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&t->b.events_local[MPAM_CG_EV_ERROR]), 0);
+	KUNIT_EXPECT_EQ(test, print_stat(&t->a, false, buf, sizeof(buf)), -ENODEV);
+	KUNIT_EXPECT_EQ(test, print_stat(&t->a, true, buf, sizeof(buf)), -ENODEV);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&a_ev[MPAM_CG_EV_ERROR]), 1);
+	/* A refused write is an event. */
+	KUNIT_EXPECT_EQ(test, write_line(&t->a, MPAM_CG_PORTION, "l3 03"), -ENODEV);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&a_ev[MPAM_CG_EV_ERROR]), 2);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&t->root.events[MPAM_CG_EV_ERROR]), 0);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&t->a.events[MPAM_CG_EV_ERROR]), 2);
+	mpam_cg_failed = false;
+}
+
 static void mpam_test_share(struct kunit *test)
 {
 	struct fake_tree *t = test->priv;
@@ -962,6 +1087,8 @@ static struct kunit_case mpam_cgroup_test_cases[] = {
 	KUNIT_CASE(mpam_test_stat_nested),
 	KUNIT_CASE(mpam_test_invalid),
 	KUNIT_CASE(mpam_test_stat_reads),
+	KUNIT_CASE(mpam_test_stat_figures),
+	KUNIT_CASE(mpam_test_error_events),
 	KUNIT_CASE(mpam_test_share),
 	KUNIT_CASE(mpam_test_all_or_nothing),
 	KUNIT_CASE(mpam_test_pmgs),
@@ -1135,14 +1262,6 @@ static void ctr_exit(struct kunit *test)
 	mpam_cgroup_unregister(&topo_prov, false);
 	topo_prov.nr_partids = 8;
 	topo_prov.nr_pmgs = 8;
-}
-
-static int write_ctrs(struct mpam_cg *cg, const char *line)
-{
-	char buf[32];
-
-	strscpy(buf, line, sizeof(buf));
-	return mpam_cg_set_counters(cg, buf);
 }
 
 static int read_bytes(struct mpam_cg *cg, struct mpam_cg_class *cls,

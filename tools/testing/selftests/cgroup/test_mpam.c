@@ -141,7 +141,8 @@ static void test_files(void)
 {
 	static const char * const files[] = {
 		"mpam.cache.portion", "mpam.cache.max", "mpam.bw.max",
-		"mpam.bw.min", "mpam.partition", "mpam.stat", "mpam.events",
+		"mpam.bw.min", "mpam.partition", "mpam.stat", "mpam.stat.state",
+		"mpam.events",
 		"mpam.events.local", "mpam.cache.portion.exclusive",
 		"mpam.cache.portion.effective",
 		"mpam.cache.max.effective", "mpam.bw.max.effective",

@@ -15,7 +15,7 @@
 
 mpam_start
 mpam_cgroup_start
-ktap_set_plan 15
+ktap_set_plan 16
 
 # Knobs and the register values they must give, per profile: "file line
 # msc-description register value".  The fixed-point values follow
@@ -61,28 +61,46 @@ partid_of() {	# cgroup
 	awk '$1 == "partid" { print $2 }' "$1/mpam.partition"
 }
 
-stat_of() {	# cgroup component key
-	awk -v c="$2" -v k="$3=" '$1 == c {
+# Key $3 of component $2 in the nested-keyed text on stdin.
+key_of() {
+	awk -v c="$1" -v k="$2=" '$1 == c {
 		for (i = 2; i <= NF; i++)
 			if (index($i, k) == 1)
 				print substr($i, length(k) + 1)
-	}' "$1/mpam.stat"
+	}'
+}
+
+stat_of() {	# cgroup component key: the figure, or nothing
+	read_stat "$1" | key_of "$2" "$3"
+}
+
+state_of() {	# cgroup component key: ok, shared, unassigned, not_ready
+	key_of "$2" "$3" < "$1/mpam.stat.state"
+}
+
+# The first component of class $2 in the mpam.stat.state of $1.
+first_comp() {
+	awk -v c="$2" 'index($1, c ":") == 1 { print $1; exit }' "$1/mpam.stat.state"
 }
 
 # The sum of $3 (occupancy, bytes) over the components of class $2 in
-# the mpam.stat of $1; nothing if a component reads no number.
+# the mpam.stat of $1; nothing unless every component has the figure.
 sum_of() {
-	awk -v c="$2:" -v k="$3=" 'index($1, c) == 1 {
+	read_stat "$1" > /tmp/hw_stat.$$
+	awk -v c="$2:" -v k="$3=" 'FILENAME != ARGV[1] && index($1, c) == 1 {
 		for (i = 2; i <= NF; i++) {
-			if (index($i, k) != 1)
-				continue
-			v = substr($i, length(k) + 1)
-			if (v !~ /^[0-9]+$/)
-				bad = 1
-			sum += v
-			n++
+			if (index($i, k) == 1) {
+				sum += substr($i, length(k) + 1)
+				got++
+			}
 		}
-	} END { if (n && !bad) print sum }' "$1/mpam.stat"
+	}
+	FILENAME == ARGV[1] && index($1, c) == 1 {
+		for (i = 2; i <= NF; i++)
+			if (index($i, k) == 1)
+				n++
+	} END { if (n && got == n) print sum }' "$1/mpam.stat.state" /tmp/hw_stat.$$
+	rm -f /tmp/hw_stat.$$
 }
 
 bytes_of() {	# cgroup class: the bytes of every component of the class
@@ -222,9 +240,10 @@ else
 	done
 	want_ok=$n
 	[ "$want_ok" -le 5 ] || want_ok=5
-	first=$(awk -v c="$cls" 'index($1, c ":") == 1 { print $1; exit }' "$CG/hw_c1/mpam.stat")
+	first=$(first_comp "$CG/hw_c1" "$cls")
 	unassigned=0
-	[ "$n" -ge 5 ] || [ "$(stat_of "$CG/hw_c5" "$first" bytes)" = unassigned ] ||
+	[ "$n" -ge 5 ] || { [ "$(state_of "$CG/hw_c5" "$first" bytes)" = unassigned ] &&
+			    [ -z "$(stat_of "$CG/hw_c5" "$first" bytes)" ]; } ||
 		unassigned=1
 	events=$(event_of "$CG/hw_c5" no_monitor)
 	if [ $ok = "$want_ok" ] && [ $refused = $((5 - want_ok)) ] && [ $unassigned = 0 ] &&
@@ -249,8 +268,8 @@ all_counters "$I"
 busy_in "$B" 0
 idle_in "$I"
 sleep 2
-ktap_print_msg "busy: $(tr '\n' ';' < "$B/mpam.stat")"
-ktap_print_msg "idle: $(tr '\n' ';' < "$I/mpam.stat")"
+ktap_print_msg "busy: $(read_stat "$B" | tr '\n' ';')"
+ktap_print_msg "idle: $(read_stat "$I" | tr '\n' ';')"
 # Per class, summed over its components: the busy task runs behind one
 # L2 and one L3, and the idle one may have run briefly anywhere.
 bad=0 checked=0 grew=
@@ -285,13 +304,14 @@ fi
 if [ -z "$cls" ]; then
 	ktap_test_skip "$PROFILE: no byte counters"
 else
-	comp=$(awk -v c="$cls" 'index($1, c ":") == 1 { print $1; exit }' "$B/mpam.stat")
+	comp=$(first_comp "$B" "$cls")
 	before=$(stat_of "$B" "$comp" bytes)
 	echo "$cls off" > "$I/mpam.counters"
 	# Counting goes on meanwhile: the poll reads every counter.
 	sleep 0.5
 	after=$(stat_of "$B" "$comp" bytes)
-	if [ "$(stat_of "$I" "$comp" bytes)" = unassigned ] && [ "$after" -ge "$before" ]; then
+	if [ "$(state_of "$I" "$comp" bytes)" = unassigned ] && [ -z "$(stat_of "$I" "$comp" bytes)" ] &&
+	   [ "$after" -ge "$before" ]; then
 		msg="$PROFILE: idle's counter released,"
 		ktap_test_pass "$msg busy's kept counting ($before -> $after)"
 	else
@@ -339,7 +359,7 @@ hotplug() {
 l2msc=$(msc_index "cache L2 id=101")
 pa=$(partid_of "$A")
 comp=
-[ -z "$cls" ] || comp=$(awk -v c="$cls" 'index($1, c ":") == 1 { print $1; exit }' "$F/mpam.stat")
+[ -z "$cls" ] || comp=$(first_comp "$F" "$cls")
 [ -z "$comp" ] || before=$(stat_of "$F" "$comp" bytes)
 echo 0 > /sys/devices/system/cpu/cpu1/online
 off=$(msc_ctl "$l2msc" "$pa" cpbm)
@@ -665,5 +685,9 @@ else
 	for m in q0/m1 q1/m2; do echo "$cls off" > "$K/$m/mpam.counters"; done
 	rmdir "$K"/q*/* "$K"/q* "$K"
 fi
+
+# 16: every mpam.stat read above parses as opencontainers/cgroups reads
+# nested-keyed files: unsigned integers only.
+stat_parse_test
 
 ktap_finished

@@ -121,3 +121,45 @@ feature() {
 yesno() {
 	if "$@"; then echo yes; else echo no; fi
 }
+
+# Succeed if the nested-keyed text on stdin parses as opencontainers/cgroups
+# parses mpam.stat: a key, then KEY=VALUE fields whose values are all
+# unsigned 64-bit integers.
+stat_parses() {
+	awk '{
+		for (i = 2; i <= NF; i++) {
+			v = $i
+			if (sub(/^[a-z_.]+=/, "", v) != 1 || v !~ /^[0-9]+$/ ||
+			    length(v) > 20 || (length(v) == 20 && v > "18446744073709551615"))
+				bad = 1
+		}
+	} END { exit bad }'
+}
+
+# The mpam.stat of cgroup $1.  Every read is checked with stat_parses and
+# counted in $MPAM_STAT_LOG, a file whose lines are "ok" or the text that
+# did not parse; stat_parse_test reports them.
+MPAM_STAT_LOG=${MPAM_STAT_LOG:-/tmp/mpam_stat.$$}
+read_stat() {
+	_stat=$(cat "$1/mpam.stat") || return
+	if printf '%s\n' "$_stat" | stat_parses; then
+		echo ok >> "$MPAM_STAT_LOG"
+	else
+		echo "$1: $_stat" | tr '\n' ';' >> "$MPAM_STAT_LOG"
+		echo >> "$MPAM_STAT_LOG"
+	fi
+	printf '%s\n' "$_stat"
+}
+
+# A test result: every mpam.stat read_stat read parsed.
+stat_parse_test() {
+	_n=$(grep -c . "$MPAM_STAT_LOG" 2> /dev/null) || _n=0
+	_bad=$(grep -vc '^ok$' "$MPAM_STAT_LOG" 2> /dev/null) || _bad=0
+	if [ "$_n" -gt 0 ] && [ "$_bad" = 0 ]; then
+		ktap_test_pass "$PROFILE: all $_n reads of mpam.stat parse as unsigned integers"
+	else
+		grep -v '^ok$' "$MPAM_STAT_LOG" 2> /dev/null | head -5 | sed 's/^/# /'
+		ktap_test_fail "$PROFILE: $_bad of $_n reads of mpam.stat do not parse"
+	fi
+	rm -f "$MPAM_STAT_LOG"
+}
