@@ -2215,6 +2215,10 @@ static void mpam_cg_pass(struct mpam_cg *cg, struct mpam_cg *to)
 	swap(cg->next, to->next);
 	swap(cg->nest, to->nest);
 	swap(cg->share, to->share);
+	/* The internal PARTIDs it regulates with and is mapped onto. */
+	swap(cg->reg, to->reg);
+	swap(cg->next_reg, to->next_reg);
+	swap(cg->mapped, to->mapped);
 	swap(cg->part_misc, to->part_misc);
 	to->own_id = cg->own_id;
 	to->has_partid = true;

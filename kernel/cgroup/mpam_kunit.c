@@ -1745,6 +1745,57 @@ static void mpam_test_ctr_pmg_subtree(struct kunit *test)
 }
 
 /*
+ * A shared partition passes to a member when its leader goes, and with it
+ * the internal PARTIDs it holds and the one its PARTID is mapped onto:
+ * when the last member goes, they are given back and the PARTID is mapped
+ * back as after reset.  First a partition that runs under the root's
+ * regulator, then one that regulates.
+ */
+static void mpam_test_share_regulators(struct kunit *test)
+{
+	struct ctr_env *e = topo_setup(test, NULL);
+	struct mpam_cg_class *bw = topo_narrowing(e);
+	struct mpam_cg_class *cache = topo_class(e, MPAM_CG_PORTION);
+	struct mpam_cg *x = &e->cg[0], *y = &e->cg[1];
+	struct fake_hw *hw;
+	struct ida *regs;
+	int round;
+	u16 id;
+
+	if (!bw)
+		kunit_skip(test, "%s has no class that narrows PARTIDs",
+			   e->topo->name);
+	KUNIT_ASSERT_NOT_NULL(test, cache);
+	hw = fake_hw_of(bw);
+	regs = &mpam_cg_hw->regs[bw->comp_base];
+	for (round = 0; round < 2; round++, x += 2, y += 2) {
+		KUNIT_ASSERT_EQ(test, write_share(x, "s"), 0);
+		KUNIT_ASSERT_EQ(test, write_share(y, "s"), 0);
+		KUNIT_ASSERT_EQ(test, write_class(x, MPAM_CG_PORTION, cache, "1"), 0);
+		KUNIT_ASSERT_EQ(test, write_class(y, MPAM_CG_PORTION, cache, "1"), 0);
+		if (round) {
+			KUNIT_ASSERT_EQ(test, write_class(x, MPAM_CG_BW_MAX, bw, "50"), 0);
+			KUNIT_ASSERT_EQ(test, write_class(y, MPAM_CG_BW_MAX, bw, "50"), 0);
+		}
+		KUNIT_ASSERT_TRUE(test, x->has_partid);
+		KUNIT_ASSERT_FALSE(test, y->has_partid);
+		id = x->own_id;
+		KUNIT_ASSERT_LT(test, id, FAKE_HW_PARTIDS);
+		if (round)
+			KUNIT_EXPECT_NE(test, hw->map[id][0], 0);
+		else
+			KUNIT_EXPECT_EQ(test, hw->map[id][0], 0);
+
+		mpam_cg_css_offline(&x->css);
+		KUNIT_ASSERT_TRUE(test, y->has_partid);
+		KUNIT_EXPECT_EQ(test, y->own_id, id);
+		mpam_cg_css_offline(&y->css);
+		KUNIT_EXPECT_EQ(test, hw->map[id][0], id < bw->regulators ? id : 0);
+		KUNIT_EXPECT_TRUE(test, ida_is_empty(regs));
+	}
+}
+
+/*
  * The architecture allows 65536 PARTIDs (PARTID_MAX 0xffff): the core
  * takes a provider that has them, with a PMG map for the last one too.
  */
@@ -1772,6 +1823,7 @@ static struct kunit_case mpam_ctr_test_cases[] = {
 	KUNIT_CASE_PARAM(mpam_test_contain_steps, fake_topo_gen_params),
 	KUNIT_CASE_PARAM(mpam_test_protection, fake_topo_gen_params),
 	KUNIT_CASE_PARAM(mpam_test_regulators, fake_topo_gen_params),
+	KUNIT_CASE_PARAM(mpam_test_share_regulators, fake_topo_gen_params),
 	KUNIT_CASE_PARAM(mpam_test_ctr_pmg_subtree, fake_topo_gen_params),
 	KUNIT_CASE_PARAM(mpam_test_partid_space, fake_topo_gen_params),
 	{}
