@@ -159,16 +159,17 @@ static struct mpam_cgroup_class *to_mcc(struct mpam_cg_class *cls)
 /*
  * MPAM fixed-point fractions: a 16-bit field of which the hardware
  * implements the highest @wd bits (1 to 16).  Let v be the value of
- * those bits.
+ * those bits, and p the percentage: the core's pct is in hundredths of
+ * a percent (MPAM_CG_PCT_ALL is 100 %).
  *
  * A limit (CMAX, MBW_MAX) of v allows (v + 1) / 2^wd of the resource.
  * A percentage becomes the smallest limit that is not below it:
- * v = max(ceil(pct * 2^wd / 100), 1) - 1, so 100 % is all ones and 1 %
+ * v = max(ceil(p * 2^wd / 100), 1) - 1, so 100 % is all ones and 1 %
  * the lowest step.
  */
-static u16 mpam_pct_to_limit(u8 pct, unsigned int wd)
+static u16 mpam_pct_to_limit(u16 pct, unsigned int wd)
 {
-	u32 steps = DIV_ROUND_UP((u32)pct << wd, 100);
+	u32 steps = DIV_ROUND_UP((u32)pct << wd, MPAM_CG_PCT_ALL);
 
 	return (max(steps, 1U) - 1) << (16 - wd);
 }
@@ -176,12 +177,12 @@ static u16 mpam_pct_to_limit(u8 pct, unsigned int wd)
 /*
  * A minimum (MBW_MIN) of v guarantees v / 2^wd of the bandwidth, 0 none.
  * A percentage becomes the smallest minimum that is not below it,
- * v = ceil(pct * 2^wd / 100), capped at the largest the field holds,
+ * v = ceil(p * 2^wd / 100), capped at the largest the field holds,
  * (2^wd - 1) / 2^wd, which 100 % and the percentages above it get.
  */
-static u16 mpam_pct_to_min(u8 pct, unsigned int wd)
+static u16 mpam_pct_to_min(u16 pct, unsigned int wd)
 {
-	u32 steps = DIV_ROUND_UP((u32)pct << wd, 100);
+	u32 steps = DIV_ROUND_UP((u32)pct << wd, MPAM_CG_PCT_ALL);
 
 	return min(steps, BIT(wd) - 1) << (16 - wd);
 }

@@ -40,7 +40,7 @@ enum mpam_cg_mon {
  *		fraction: the provider turns a limit of p % into
  *		max(ceil(p * 2^w / 100), 1) steps of 1/2^w and a minimum into
  *		ceil(p * 2^w / 100) steps, at most 2^w - 1.  0: the hardware
- *		takes whole percents as they are.  The core divides an
+ *		takes whole percents (100 steps).  The core divides an
  *		ancestor's limit in these steps.
  * @mons:	number of hardware monitors of each enum mpam_cg_mon; for
  *		MPAM_CG_MON_BYTES, the counters of each component that
@@ -86,16 +86,20 @@ static inline bool mpam_cg_class_has(const struct mpam_cg_class *cls,
 	return cls->ctrls & BIT(ctrl);
 }
 
+/* A percentage in hundredths: 100 % */
+#define MPAM_CG_PCT_ALL		10000
+
 /**
  * struct mpam_cg_config - the effective settings of one partition on one
  * component
  * @portion:	portion bitmap, @class->portions wide
- * @pct:	percentages of MPAM_CG_CMAX, MPAM_CG_BW_MAX and MPAM_CG_BW_MIN;
- *		100, 100 and 0 when unrestricted
+ * @pct:	percentages of MPAM_CG_CMAX, MPAM_CG_BW_MAX and MPAM_CG_BW_MIN,
+ *		in hundredths (MPAM_CG_PCT_ALL is 100 %); MPAM_CG_PCT_ALL,
+ *		MPAM_CG_PCT_ALL and 0 when unrestricted
  */
 struct mpam_cg_config {
 	unsigned long *portion;
-	u8 pct[MPAM_CG_NR_CTRLS];
+	u16 pct[MPAM_CG_NR_CTRLS];
 };
 
 /**

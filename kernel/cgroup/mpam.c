@@ -38,6 +38,7 @@
 #include <linux/cgroup_mpam.h>
 #include <linux/cpu.h>
 #include <linux/cpumask.h>
+#include <linux/ctype.h>
 #include <linux/idr.h>
 #include <linux/kstrtox.h>
 #include <linux/misc_cgroup.h>
@@ -85,7 +86,7 @@ static const char * const mpam_cg_event_names[MPAM_CG_NR_EVENTS] = {
  */
 struct mpam_cg_line {
 	unsigned long set;
-	u8 pct[MPAM_CG_NR_CTRLS];
+	u16 pct[MPAM_CG_NR_CTRLS];
 	unsigned long *portion;
 	unsigned long *exclusive;
 };
@@ -301,6 +302,9 @@ static bool mpam_cg_is_root(struct mpam_cg *cg)
 
 /* --- values -------------------------------------------------------------- */
 
+/* Percentages are in hundredths (MPAM_CG_PCT_ALL): 1 % */
+#define MPAM_CG_PCT_1	(MPAM_CG_PCT_ALL / 100)
+
 /*
  * The percentage controls: their name in the files that list several
  * (mpam.partition, mpam.capacity: the setting file's), the lowest value
@@ -310,13 +314,13 @@ static bool mpam_cg_is_root(struct mpam_cg *cg)
  */
 static const struct mpam_cg_pct_ctrl {
 	const char *key;
-	u8 lowest;
-	u8 unrestricted;
+	u16 lowest;
+	u16 unrestricted;
 	bool minimum;
 } mpam_cg_pct_ctrls[MPAM_CG_NR_CTRLS] = {
-	[MPAM_CG_CMAX]		= { "cache.max", 1, 100, false },
-	[MPAM_CG_BW_MAX]	= { "bw.max",	 1, 100, false },
-	[MPAM_CG_BW_MIN]	= { "bw.min",	 0, 0,	 true },
+	[MPAM_CG_CMAX]		= { "cache.max", MPAM_CG_PCT_1, MPAM_CG_PCT_ALL, false },
+	[MPAM_CG_BW_MAX]	= { "bw.max",	 MPAM_CG_PCT_1, MPAM_CG_PCT_ALL, false },
+	[MPAM_CG_BW_MIN]	= { "bw.min",	 0, 0, true },
 };
 
 /* The monitors, as mpam.stat and mpam.capacity name them. */
@@ -335,12 +339,12 @@ static bool mpam_cg_ctrl_is_min(int ctrl)
 	return mpam_cg_pct_ctrls[ctrl].minimum;
 }
 
-static u8 mpam_cg_pct_unrestricted(int ctrl)
+static u16 mpam_cg_pct_unrestricted(int ctrl)
 {
 	return mpam_cg_pct_ctrls[ctrl].unrestricted;
 }
 
-static u8 mpam_cg_pct_lowest(int ctrl)
+static u16 mpam_cg_pct_lowest(int ctrl)
 {
 	return mpam_cg_pct_ctrls[ctrl].lowest;
 }
@@ -756,10 +760,10 @@ static u32 mpam_cg_steps_total(struct mpam_cg_class *cls, int ctrl)
 	return cls->pct_bits[ctrl] ? 1U << cls->pct_bits[ctrl] : 100;
 }
 
-static u32 mpam_cg_pct_to_steps(struct mpam_cg_class *cls, int ctrl, u8 pct)
+static u32 mpam_cg_pct_to_steps(struct mpam_cg_class *cls, int ctrl, u16 pct)
 {
 	u32 total = mpam_cg_steps_total(cls, ctrl);
-	u32 steps = DIV_ROUND_UP(pct * total, 100);
+	u32 steps = DIV_ROUND_UP(pct * total, MPAM_CG_PCT_ALL);
 
 	if (mpam_cg_ctrl_is_min(ctrl))
 		return cls->pct_bits[ctrl] ? min(steps, total - 1) : steps;
@@ -767,13 +771,13 @@ static u32 mpam_cg_pct_to_steps(struct mpam_cg_class *cls, int ctrl, u8 pct)
 }
 
 /* The largest percentage that takes no more than @steps. */
-static u8 mpam_cg_steps_to_pct(struct mpam_cg_class *cls, int ctrl, u32 steps)
+static u16 mpam_cg_steps_to_pct(struct mpam_cg_class *cls, int ctrl, u32 steps)
 {
 	u32 total = mpam_cg_steps_total(cls, ctrl);
 
 	if (steps >= total)
-		return 100;
-	return steps * 100 / total;
+		return MPAM_CG_PCT_ALL;
+	return steps * MPAM_CG_PCT_ALL / total;
 }
 
 /* The cgroup's own value of percentage control @ctrl, in steps. */
@@ -942,7 +946,7 @@ static u32 mpam_cg_divide_limit(struct mpam_cg *x, struct mpam_cg_class *cls,
 				unsigned int n, int ctrl, u32 own_ask)
 {
 	u32 total = mpam_cg_steps_total(cls, ctrl), budget = x->share[n].steps[ctrl];
-	u32 lowest = mpam_cg_pct_to_steps(cls, ctrl, 1), fair, sum, left;
+	u32 lowest = mpam_cg_pct_to_steps(cls, ctrl, MPAM_CG_PCT_1), fair, sum, left;
 	unsigned int slots = 1, below, i = n - cls->comp_base;
 	struct mpam_cg_line own;
 	struct mpam_cg *e;
@@ -1851,7 +1855,7 @@ struct mpam_cg_req {
 	int comp;			/* -1: the class-wide line */
 	bool remove;			/* "default": drop the line's value */
 	int delta;			/* change in the controls set */
-	u8 pct;
+	u16 pct;
 	unsigned long *portion;		/* scratch, cls->portions wide */
 };
 
@@ -1877,16 +1881,31 @@ static int mpam_cg_parse_portion(struct mpam_cg_class *cls, const char *s,
 	return 0;
 }
 
-static int mpam_cg_parse_pct(int ctrl, const char *s, u8 *pct)
+/*
+ * A percentage: "max", or a number from the lowest of @ctrl to 100 with
+ * at most two decimals ("20", "12.5", "13.40"), in hundredths.
+ */
+static int mpam_cg_parse_pct(int ctrl, const char *s, u16 *pct)
 {
+	unsigned int val = 0, decimals = 0;
+
 	if (!strcmp(s, "max")) {
-		*pct = 100;
+		*pct = MPAM_CG_PCT_ALL;
 		return 0;
 	}
-	if (kstrtou8(s, 10, pct))
+	if (!isdigit(*s))
 		return -EINVAL;
-	if (*pct < mpam_cg_pct_lowest(ctrl) || *pct > 100)
+	for (; isdigit(*s) && val <= MPAM_CG_PCT_ALL; s++)
+		val = val * 10 + (*s - '0') * MPAM_CG_PCT_1;
+	if (*s == '.') {
+		for (s++; isdigit(*s) && decimals < 2; s++, decimals++)
+			val += (*s - '0') * (decimals ? 1 : 10);
+		if (!decimals)
+			return -EINVAL;
+	}
+	if (*s || val < mpam_cg_pct_lowest(ctrl) || val > MPAM_CG_PCT_ALL)
 		return -EINVAL;
+	*pct = val;
 	return 0;
 }
 
@@ -2420,7 +2439,8 @@ static void mpam_cg_print_line(struct seq_file *sf, struct mpam_cg_class *cls,
 	else if (ctrl == MPAM_CG_EXCLUSIVE)
 		seq_printf(sf, "%*pb\n", cls->portions, val->exclusive);
 	else
-		seq_printf(sf, "%u\n", val->pct[ctrl]);
+		seq_printf(sf, "%u.%02u\n", val->pct[ctrl] / MPAM_CG_PCT_1,
+			   val->pct[ctrl] % MPAM_CG_PCT_1);
 }
 
 /* The key of component @comp of @cls in every per-component file. */
@@ -2776,8 +2796,9 @@ static void mpam_cg_print_config(struct seq_file *sf, struct mpam_cg_class *cls,
 		seq_printf(sf, " portion=%*pb", cls->portions, cfg->portion);
 	for (i = 0; i < MPAM_CG_NR_CTRLS; i++) {
 		if (mpam_cg_ctrl_is_pct(i) && mpam_cg_has_ctrl(cls, i))
-			seq_printf(sf, " %s=%u", mpam_cg_pct_ctrls[i].key,
-				   cfg->pct[i]);
+			seq_printf(sf, " %s=%u.%02u", mpam_cg_pct_ctrls[i].key,
+				   cfg->pct[i] / MPAM_CG_PCT_1,
+				   cfg->pct[i] % MPAM_CG_PCT_1);
 	}
 	seq_putc(sf, '\n');
 }
@@ -2816,13 +2837,13 @@ out:
  * What the hardware enforces for a percentage @pct of @ctrl, in hundredths
  * of a percent: the steps the provider programs for it.
  */
-static u32 mpam_cg_pct_enforced(struct mpam_cg_class *cls, int ctrl, u8 pct)
+static u32 mpam_cg_pct_enforced(struct mpam_cg_class *cls, int ctrl, u16 pct)
 {
 	u32 total = mpam_cg_steps_total(cls, ctrl);
 	u32 steps = mpam_cg_ctrl_is_min(ctrl) && !pct ? 0 :
 		    mpam_cg_pct_to_steps(cls, ctrl, pct);
 
-	return steps * 10000 / total;
+	return steps * MPAM_CG_PCT_ALL / total;
 }
 
 /*
@@ -2857,7 +2878,8 @@ static int mpam_cg_effective_show(struct seq_file *sf, void *v)
 				continue;
 			}
 			val = mpam_cg_pct_enforced(cls, ctrl, cfg->pct[ctrl]);
-			seq_printf(sf, "%u.%02u\n", val / 100, val % 100);
+			seq_printf(sf, "%u.%02u\n", val / MPAM_CG_PCT_1,
+				   val % MPAM_CG_PCT_1);
 		}
 	}
 out:

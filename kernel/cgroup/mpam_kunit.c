@@ -12,6 +12,8 @@
 #include <linux/delay.h>
 
 #define FAKE_PARTIDS	4
+/* @p percent, in the core's hundredths */
+#define PCT(p)		((p) * MPAM_CG_PCT_1)
 #define FAKE_PMGS	2
 
 static const u32 fake_l3_ids[] = { 0, 1 };
@@ -50,7 +52,7 @@ static struct mpam_cg_class fake_mem = {
 
 struct fake_hw {
 	unsigned long portion[FAKE_HW_PARTIDS][FAKE_HW_COMPS][BITS_TO_LONGS(64)];
-	u8 pct[FAKE_HW_PARTIDS][FAKE_HW_COMPS][MPAM_CG_NR_CTRLS];
+	u16 pct[FAKE_HW_PARTIDS][FAKE_HW_COMPS][MPAM_CG_NR_CTRLS];
 	/* Where the class has regulators: the internal PARTID of each PARTID */
 	u16 map[FAKE_HW_PARTIDS][FAKE_HW_COMPS];
 	unsigned int applies;
@@ -69,8 +71,8 @@ static void fake_hw_reset(void)
 		for (p = 0; p < FAKE_HW_PARTIDS; p++) {
 			for (c = 0; c < FAKE_HW_COMPS; c++) {
 				bitmap_fill(fake_hw[i].portion[p][c], 64);
-				fake_hw[i].pct[p][c][MPAM_CG_CMAX] = 100;
-				fake_hw[i].pct[p][c][MPAM_CG_BW_MAX] = 100;
+				fake_hw[i].pct[p][c][MPAM_CG_CMAX] = MPAM_CG_PCT_ALL;
+				fake_hw[i].pct[p][c][MPAM_CG_BW_MAX] = MPAM_CG_PCT_ALL;
 				/* As the driver resets it: one to one. */
 				fake_hw[i].map[p][c] = p;
 			}
@@ -398,6 +400,22 @@ static void mpam_test_parse(struct kunit *test)
 		{ MPAM_CG_BW_MAX, "mem 256", -EINVAL },
 		{ MPAM_CG_BW_MIN, "mem 0", 0 },
 		{ MPAM_CG_BW_MIN, "mem:0 max", 0 },
+		/* Percentages with up to two decimals, as cgroup-v2.rst has them. */
+		{ MPAM_CG_BW_MAX, "mem 13.40", 0 },
+		{ MPAM_CG_BW_MAX, "mem 12.5", 0 },
+		{ MPAM_CG_BW_MAX, "mem 100.00", 0 },
+		{ MPAM_CG_BW_MAX, "mem 1.00", 0 },
+		{ MPAM_CG_BW_MAX, "mem 0.99", -EINVAL },	/* below 1 % */
+		{ MPAM_CG_BW_MAX, "mem 100.01", -EINVAL },
+		{ MPAM_CG_BW_MAX, "mem 13.405", -EINVAL },	/* three decimals */
+		{ MPAM_CG_BW_MAX, "mem 13.", -EINVAL },
+		{ MPAM_CG_BW_MAX, "mem .5", -EINVAL },
+		{ MPAM_CG_BW_MAX, "mem +5", -EINVAL },
+		{ MPAM_CG_BW_MAX, "mem 5x", -EINVAL },
+		{ MPAM_CG_BW_MAX, "mem 1e2", -EINVAL },
+		{ MPAM_CG_BW_MAX, "mem 99999999999999999999", -EINVAL },
+		{ MPAM_CG_BW_MIN, "mem 0.01", 0 },
+		{ MPAM_CG_BW_MIN, "mem 0.00", 0 },
 	};
 	DECLARE_BITMAP(bits, 64);
 	struct mpam_cg_req req = { .portion = bits };
@@ -415,6 +433,12 @@ static void mpam_test_parse(struct kunit *test)
 	KUNIT_EXPECT_PTR_EQ(test, req.cls, &fake_l3);
 	KUNIT_EXPECT_EQ(test, req.comp, 1);
 	KUNIT_EXPECT_EQ(test, bits[0] & 0xff, 0xf0UL);
+	strscpy(buf, "mem 13.4", sizeof(buf));
+	KUNIT_EXPECT_EQ(test, mpam_cg_parse_line(MPAM_CG_BW_MAX, buf, &req), 0);
+	KUNIT_EXPECT_EQ(test, req.pct, 1340);
+	strscpy(buf, "mem 7.05", sizeof(buf));
+	KUNIT_EXPECT_EQ(test, mpam_cg_parse_line(MPAM_CG_BW_MAX, buf, &req), 0);
+	KUNIT_EXPECT_EQ(test, req.pct, 705);
 	mutex_unlock(&mpam_cg_mutex);
 }
 
@@ -480,13 +504,13 @@ static void mpam_test_exhaustion(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, write_line(&t->d, MPAM_CG_CMAX, "l3 20"), 0);
 	KUNIT_EXPECT_EQ(test, t->d.partid, freed);
 	/* The freed PARTID was reset before it was handed out again. */
-	KUNIT_EXPECT_EQ(test, fake_hw_of(&fake_l3)->pct[freed][0][MPAM_CG_CMAX], 20);
+	KUNIT_EXPECT_EQ(test, fake_hw_of(&fake_l3)->pct[freed][0][MPAM_CG_CMAX], PCT(20));
 }
 
 static void mpam_test_effective(struct kunit *test)
 {
 	struct fake_tree *t = test->priv;
-	u8 *pct;
+	u16 *pct;
 
 	KUNIT_ASSERT_EQ(test, write_line(&t->a, MPAM_CG_PORTION, "l3 3c"), 0);
 	KUNIT_ASSERT_EQ(test, write_line(&t->a, MPAM_CG_BW_MAX, "mem 50"), 0);
@@ -500,18 +524,18 @@ static void mpam_test_effective(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hw_portion(&fake_l3, t->c.partid, 1), 0x30UL);
 	pct = fake_hw_of(&fake_mem)->pct[t->c.partid][0];
 	/* a's 50 % are shared by its own partition and c's. */
-	KUNIT_EXPECT_EQ(test, pct[MPAM_CG_BW_MAX], 25);
-	KUNIT_EXPECT_EQ(test, fake_hw_of(&fake_mem)->pct[t->a.partid][0][MPAM_CG_BW_MAX], 25);
+	KUNIT_EXPECT_EQ(test, pct[MPAM_CG_BW_MAX], PCT(25));
+	KUNIT_EXPECT_EQ(test, fake_hw_of(&fake_mem)->pct[t->a.partid][0][MPAM_CG_BW_MAX], PCT(25));
 	/* A minimum is bounded by the ancestors' minimum, as memory.min. */
 	KUNIT_EXPECT_EQ(test, pct[MPAM_CG_BW_MIN], 0);
 	/* ... and by the effective maximum; a keeps what c cannot use. */
 	KUNIT_ASSERT_EQ(test, write_line(&t->a, MPAM_CG_BW_MIN, "mem 60"), 0);
-	KUNIT_EXPECT_EQ(test, pct[MPAM_CG_BW_MIN], 25);
-	KUNIT_EXPECT_EQ(test, fake_hw_of(&fake_mem)->pct[t->a.partid][0][MPAM_CG_BW_MIN], 25);
+	KUNIT_EXPECT_EQ(test, pct[MPAM_CG_BW_MIN], PCT(25));
+	KUNIT_EXPECT_EQ(test, fake_hw_of(&fake_mem)->pct[t->a.partid][0][MPAM_CG_BW_MIN], PCT(25));
 	/* Without a limit on a there is nothing to divide. */
 	KUNIT_ASSERT_EQ(test, write_line(&t->a, MPAM_CG_BW_MAX, "mem max"), 0);
-	KUNIT_EXPECT_EQ(test, pct[MPAM_CG_BW_MAX], 80);
-	KUNIT_EXPECT_EQ(test, pct[MPAM_CG_BW_MIN], 60);
+	KUNIT_EXPECT_EQ(test, pct[MPAM_CG_BW_MAX], PCT(80));
+	KUNIT_EXPECT_EQ(test, pct[MPAM_CG_BW_MIN], PCT(60));
 
 	/* Narrowing a reaches c; a portion left empty falls back to a's. */
 	KUNIT_ASSERT_EQ(test, write_line(&t->a, MPAM_CG_PORTION, "l3 c0"), 0);
@@ -563,7 +587,7 @@ static void mpam_test_exclusive(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hw_portion(&fake_l3, t->d.partid, 0), 0xffUL);
 }
 
-static u8 hw_bw_max(struct mpam_cg *cg)
+static u16 hw_bw_max(struct mpam_cg *cg)
 {
 	return fake_hw_of(&fake_mem)->pct[cg->own_id][0][MPAM_CG_BW_MAX];
 }
@@ -573,9 +597,9 @@ static void expect_bw_max(struct kunit *test, struct mpam_cg *x,
 			  struct mpam_cg *y, struct mpam_cg *z, u8 wx, u8 wy,
 			  u8 wz)
 {
-	KUNIT_EXPECT_EQ_MSG(test, hw_bw_max(x), wx, "PARTID %u", x->own_id);
-	KUNIT_EXPECT_EQ_MSG(test, hw_bw_max(y), wy, "PARTID %u", y->own_id);
-	KUNIT_EXPECT_EQ_MSG(test, hw_bw_max(z), wz, "PARTID %u", z->own_id);
+	KUNIT_EXPECT_EQ_MSG(test, hw_bw_max(x), PCT(wx), "PARTID %u", x->own_id);
+	KUNIT_EXPECT_EQ_MSG(test, hw_bw_max(y), PCT(wy), "PARTID %u", y->own_id);
+	KUNIT_EXPECT_EQ_MSG(test, hw_bw_max(z), PCT(wz), "PARTID %u", z->own_id);
 }
 
 /*
@@ -587,7 +611,7 @@ static void mpam_test_containment(struct kunit *test)
 	struct fake_tree *t = test->priv;
 
 	KUNIT_ASSERT_EQ(test, write_line(&t->a, MPAM_CG_BW_MAX, "mem 20"), 0);
-	KUNIT_EXPECT_EQ(test, hw_bw_max(&t->a), 20);
+	KUNIT_EXPECT_EQ(test, hw_bw_max(&t->a), PCT(20));
 	KUNIT_ASSERT_EQ(test, write_line(&t->b, MPAM_CG_PORTION, "l3 0f"), 0);
 	KUNIT_ASSERT_EQ(test, write_line(&t->e, MPAM_CG_PORTION, "l3 f0"), 0);
 	/* Equal shares; what the floors leave goes to a's own first. */
@@ -599,7 +623,7 @@ static void mpam_test_containment(struct kunit *test)
 
 	/* No room for three partitions in 2 %: refused, nothing changed. */
 	KUNIT_EXPECT_EQ(test, write_line(&t->a, MPAM_CG_BW_MAX, "mem 2"), -ENOSPC);
-	KUNIT_EXPECT_EQ(test, mpam_cg_get_line(&t->a, &fake_mem, -1)->pct[MPAM_CG_BW_MAX], 20);
+	KUNIT_EXPECT_EQ(test, mpam_cg_get_line(&t->a, &fake_mem, -1)->pct[MPAM_CG_BW_MAX], PCT(20));
 	expect_bw_max(test, &t->a, &t->b, &t->e, 9, 8, 3);
 	KUNIT_EXPECT_EQ(test, atomic64_read(&t->a.events_local[MPAM_CG_EV_NOSPC]), 1);
 
@@ -607,8 +631,8 @@ static void mpam_test_containment(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, write_line(&t->e, MPAM_CG_BW_MAX, "mem default"), 0);
 	KUNIT_ASSERT_EQ(test, write_line(&t->e, MPAM_CG_PORTION, "l3 max"), 0);
 	KUNIT_EXPECT_FALSE(test, t->e.has_partid);
-	KUNIT_EXPECT_EQ(test, hw_bw_max(&t->a), 10);
-	KUNIT_EXPECT_EQ(test, hw_bw_max(&t->b), 10);
+	KUNIT_EXPECT_EQ(test, hw_bw_max(&t->a), PCT(10));
+	KUNIT_EXPECT_EQ(test, hw_bw_max(&t->b), PCT(10));
 	/* c, below b, shares b's part only. */
 	KUNIT_ASSERT_EQ(test, write_line(&t->c, MPAM_CG_PORTION, "l3 03"), 0);
 	expect_bw_max(test, &t->a, &t->b, &t->c, 10, 5, 5);
@@ -873,8 +897,8 @@ static void mpam_test_share(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, t->e.partid, id);
 	KUNIT_EXPECT_EQ(test, mpam_cg_hw->nr_parts, 2);
 	/* One regulator for both: the limit is theirs together. */
-	KUNIT_EXPECT_EQ(test, hw_bw_max(&t->c), 8);
-	KUNIT_EXPECT_EQ(test, hw_bw_max(&t->a), 32);
+	KUNIT_EXPECT_EQ(test, hw_bw_max(&t->c), PCT(8));
+	KUNIT_EXPECT_EQ(test, hw_bw_max(&t->a), PCT(32));
 	/* Each counts its own PMG, no longer the partition whole. */
 	KUNIT_EXPECT_TRUE(test, t->e.has_pmg);
 	KUNIT_EXPECT_NE(test, t->e.pmg, t->c.pmg);
@@ -913,7 +937,7 @@ static void mpam_test_share(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, t->e.own_id, id);
 	KUNIT_EXPECT_TRUE(test, t->c.has_partid);
 	KUNIT_EXPECT_NE(test, t->c.own_id, id);
-	KUNIT_EXPECT_EQ(test, hw_bw_max(&t->e), 8);
+	KUNIT_EXPECT_EQ(test, hw_bw_max(&t->e), PCT(8));
 	KUNIT_EXPECT_EQ(test, mpam_cg_hw->nr_parts, 3);
 	/* Only the new partition and the one whose share shrank. */
 	KUNIT_EXPECT_EQ(test, fake_hw_of(&fake_mem)->applies, applies + 2);
@@ -1510,7 +1534,7 @@ static u16 hw_id(struct mpam_cg_class *cls, struct mpam_cg *cg)
 /* The hardware steps of @ctrl that the partition of @cg holds on comp 0. */
 static u32 hw_steps(struct mpam_cg_class *cls, int ctrl, struct mpam_cg *cg)
 {
-	u8 pct = fake_hw_of(cls)->pct[hw_id(cls, cg)][0][ctrl];
+	u16 pct = fake_hw_of(cls)->pct[hw_id(cls, cg)][0][ctrl];
 
 	if (ctrl == MPAM_CG_BW_MIN && !pct)
 		return 0;
@@ -1555,7 +1579,7 @@ static void mpam_test_contain_steps(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, cache);
 	KUNIT_ASSERT_EQ(test, write_class(p, MPAM_CG_BW_MAX, bw, "20"), 0);
 	limit = hw_steps(bw, MPAM_CG_BW_MAX, p);
-	KUNIT_EXPECT_EQ(test, limit, mpam_cg_pct_to_steps(bw, MPAM_CG_BW_MAX, 20));
+	KUNIT_EXPECT_EQ(test, limit, mpam_cg_pct_to_steps(bw, MPAM_CG_BW_MAX, PCT(20)));
 	for (i = 2; i < NR_CGS; i++) {
 		KUNIT_ASSERT_EQ(test, write_class(&e->cg[i], MPAM_CG_PORTION,
 						  cache, "1"), 0);
@@ -1607,14 +1631,14 @@ static void mpam_test_protection(struct kunit *test)
 	for (i = 2; i < NR_CGS; i++)
 		KUNIT_ASSERT_EQ(test, write_class(&e->cg[i], MPAM_CG_BW_MIN, bw,
 						  "30"), 0);
-	budget = mpam_cg_pct_to_steps(bw, MPAM_CG_BW_MIN, 50);
+	budget = mpam_cg_pct_to_steps(bw, MPAM_CG_BW_MIN, PCT(50));
 	KUNIT_EXPECT_LE(test, hw_steps_sum(e, bw, MPAM_CG_BW_MIN), budget);
 	hier_mins(e, bw, min);
 	/* Scaled in proportion: the three ask the same, they get the same. */
 	KUNIT_EXPECT_EQ(test, min[0], min[1]);
 	KUNIT_EXPECT_EQ(test, min[1], min[2]);
 	/* Each within the 1 % the percentages the provider takes can lose. */
-	KUNIT_EXPECT_GE(test, 3 * (min[0] + mpam_cg_pct_to_steps(bw, MPAM_CG_BW_MIN, 1)),
+	KUNIT_EXPECT_GE(test, 3 * (min[0] + mpam_cg_pct_to_steps(bw, MPAM_CG_BW_MIN, PCT(1))),
 			budget);
 
 	/* An intermediate limit without a minimum protects nothing below. */
@@ -1665,7 +1689,7 @@ static void mpam_test_regulators(struct kunit *test)
 			   e->topo->name);
 	KUNIT_ASSERT_NOT_NULL(test, cache);
 	KUNIT_ASSERT_EQ(test, write_class(p, MPAM_CG_BW_MAX, bw, "20"), 0);
-	limit = mpam_cg_pct_to_steps(bw, MPAM_CG_BW_MAX, 20);
+	limit = mpam_cg_pct_to_steps(bw, MPAM_CG_BW_MAX, PCT(20));
 	KUNIT_EXPECT_NE(test, hw_id(bw, p), 0);
 	for (i = 2; i < NR_CGS; i++) {
 		KUNIT_ASSERT_EQ(test, write_class(&e->cg[i], MPAM_CG_PORTION,
@@ -1708,40 +1732,6 @@ static void mpam_test_regulators(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, write_class(&e->cg[failed], MPAM_CG_BW_MAX, bw,
 					  "50"), 0);
 	KUNIT_EXPECT_NE(test, hw_id(bw, &e->cg[failed]), hw_id(bw, p));
-}
-
-/*
- * A counter write that gives a cgroup a PMG gives it to the descendants
- * that share the cgroup's identity too: they carry its label, and its
- * statistics count them.  Partition 0 has 2 PMGs: the root's and cg[0]'s;
- * cg[1] and its child cg[2] share the root's until cg[0] goes.
- */
-static const int pmg_parent[NR_CGS] = { -1, -1, 1, -1, -1 };
-
-static void mpam_test_ctr_pmg_subtree(struct kunit *test)
-{
-	struct ctr_env *e;
-	struct mpam_cg_class *cls;
-	char line[16];
-
-	topo_prov.nr_pmgs = 2;
-	e = topo_setup(test, pmg_parent);
-	cls = e->topo->classes[0]->mons[MPAM_CG_MON_BYTES] ? e->topo->classes[0] :
-							      e->topo->classes[1];
-	snprintf(line, sizeof(line), "%s on", cls->name);
-	KUNIT_ASSERT_EQ(test, write_ctrs(&e->cg[0], line), 0);
-	KUNIT_ASSERT_TRUE(test, e->cg[0].has_pmg);
-	/* cg[3]'s counter keeps the controller active once cg[0] goes. */
-	KUNIT_ASSERT_EQ(test, write_ctrs(&e->cg[3], line), 0);
-	KUNIT_ASSERT_FALSE(test, e->cg[3].has_pmg);
-	KUNIT_ASSERT_FALSE(test, e->cg[1].has_pmg);
-	mpam_cg_css_offline(&e->cg[0].css);
-
-	KUNIT_ASSERT_EQ(test, write_ctrs(&e->cg[1], line), 0);
-	KUNIT_EXPECT_TRUE(test, e->cg[1].has_pmg);
-	KUNIT_EXPECT_FALSE(test, e->cg[2].has_pmg);
-	KUNIT_EXPECT_EQ(test, e->cg[2].pmg, e->cg[1].pmg);
-	KUNIT_EXPECT_EQ(test, e->cg[2].label, e->cg[1].label);
 }
 
 /*
@@ -1793,6 +1783,40 @@ static void mpam_test_share_regulators(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, hw->map[id][0], id < bw->regulators ? id : 0);
 		KUNIT_EXPECT_TRUE(test, ida_is_empty(regs));
 	}
+}
+
+/*
+ * A counter write that gives a cgroup a PMG gives it to the descendants
+ * that share the cgroup's identity too: they carry its label, and its
+ * statistics count them.  Partition 0 has 2 PMGs: the root's and cg[0]'s;
+ * cg[1] and its child cg[2] share the root's until cg[0] goes.
+ */
+static const int pmg_parent[NR_CGS] = { -1, -1, 1, -1, -1 };
+
+static void mpam_test_ctr_pmg_subtree(struct kunit *test)
+{
+	struct ctr_env *e;
+	struct mpam_cg_class *cls;
+	char line[16];
+
+	topo_prov.nr_pmgs = 2;
+	e = topo_setup(test, pmg_parent);
+	cls = e->topo->classes[0]->mons[MPAM_CG_MON_BYTES] ? e->topo->classes[0] :
+							      e->topo->classes[1];
+	snprintf(line, sizeof(line), "%s on", cls->name);
+	KUNIT_ASSERT_EQ(test, write_ctrs(&e->cg[0], line), 0);
+	KUNIT_ASSERT_TRUE(test, e->cg[0].has_pmg);
+	/* cg[3]'s counter keeps the controller active once cg[0] goes. */
+	KUNIT_ASSERT_EQ(test, write_ctrs(&e->cg[3], line), 0);
+	KUNIT_ASSERT_FALSE(test, e->cg[3].has_pmg);
+	KUNIT_ASSERT_FALSE(test, e->cg[1].has_pmg);
+	mpam_cg_css_offline(&e->cg[0].css);
+
+	KUNIT_ASSERT_EQ(test, write_ctrs(&e->cg[1], line), 0);
+	KUNIT_EXPECT_TRUE(test, e->cg[1].has_pmg);
+	KUNIT_EXPECT_FALSE(test, e->cg[2].has_pmg);
+	KUNIT_EXPECT_EQ(test, e->cg[2].pmg, e->cg[1].pmg);
+	KUNIT_EXPECT_EQ(test, e->cg[2].label, e->cg[1].label);
 }
 
 /*

@@ -84,7 +84,7 @@ CG=$PARENT/good
 P=$(partition_field "$CG" partid)
 ktap_print_msg "container cgroup: $(tr '\n' ' ' < "$CG/mpam.partition" 2>&1)"
 if grep -qx "l3 00f0" "$CG/mpam.cache.portion" 2> /dev/null &&
-   grep -qx "mem 30" "$CG/mpam.bw.max" 2> /dev/null &&
+   grep -qx "mem 30.00" "$CG/mpam.bw.max" 2> /dev/null &&
    [ "$(partition_field "$CG" mode)" = own ] && [ "$(partids_used)" = $((used0 + 1)) ]; then
 	ktap_test_pass "the container's cgroup has the settings and partition $P"
 else

@@ -65,7 +65,7 @@ fi
 # 2: starting a service of the slice applies the slice's settings.
 systemctl start "$W"
 wait_active "mpam-apply@$S.service"
-if grep -qx "l3 000f" "$CG/mpam.cache.portion" && grep -qx "mem 40" "$CG/mpam.bw.max"; then
+if grep -qx "l3 000f" "$CG/mpam.cache.portion" && grep -qx "mem 40.00" "$CG/mpam.bw.max"; then
 	ktap_test_pass "the slice's cgroup has its settings"
 else
 	ktap_test_fail "the slice's cgroup has its settings"

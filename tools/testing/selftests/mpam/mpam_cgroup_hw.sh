@@ -21,7 +21,7 @@ ktap_set_plan 16
 # msc-description register value".  The fixed-point values follow
 # Documentation/admin-guide/cgroup-v2-mpam.rst: a limit of p % at w bits
 # is (ceil(p * 2^w / 100) - 1) << (16 - w), a minimum ceil(p * 2^w / 100)
-# << (16 - w).
+# << (16 - w).  12.5 and 12.6 give other values than 12 and 13 would.
 case $PROFILE in
 server)
 	knobs="cache.portion|l3 f|cache L3 id=1|cpbm|0xf
@@ -29,12 +29,14 @@ cache.portion|l2:101 3|cache L2 id=101|cpbm|0x3
 cache.max|l3 50|cache L3 id=1|cmax|0x7f00
 bw.max|l3 50|cache L3 id=1|mbw_max|0x00007f00
 bw.max|mem 25|memory|mbw_max|0x00003f00
+bw.max|mem 12.5|memory|mbw_max|0x00001f00
 bw.min|mem 10|memory|mbw_min|0x1a00"
 	;;
 kunpeng)
 	knobs="cache.portion|l3:2 10000|cache L3 id=2|cpbm|0x10000
 cache.portion|l2:101 3|cache L2 id=101|cpbm|0x3
-bw.max|mem 50|memory|mbw_max|0x00007e00"
+bw.max|mem 50|memory|mbw_max|0x00007e00
+bw.max|mem 12.6|memory|mbw_max|0x00002000"
 	;;
 scarce)
 	knobs="cache.portion|l3 f|cache L3 id=1|cpbm|0xf
