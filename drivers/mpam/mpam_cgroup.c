@@ -30,6 +30,7 @@
 #define pr_fmt(fmt) "mpam_cgroup: " fmt
 
 #include <linux/bitmap.h>
+#include <linux/cacheinfo.h>
 #include <linux/cgroup_mpam.h>
 #include <linux/cpu.h>
 #include <linux/moduleparam.h>
@@ -47,6 +48,7 @@ struct mpam_cgroup_class {
 	struct mpam_class *class;
 	struct mpam_component **comps;
 	u32 *ids;
+	u64 *bytes;
 	char name[8];
 
 	/*
@@ -357,7 +359,30 @@ static void mpam_cgroup_free_class(struct mpam_cgroup_class *mcc)
 	kfree(mcc->bound);
 	kfree(mcc->comps);
 	kfree(mcc->ids);
+	kfree(mcc->bytes);
 	kfree(mcc);
+}
+
+/*
+ * The size of the cache @comp of @class, from the cacheinfo of a CPU that
+ * can reach it, or 0 if none is online or cacheinfo does not say.
+ */
+static u64 mpam_cgroup_cache_bytes(struct mpam_class *class,
+				   struct mpam_component *comp)
+{
+	struct cacheinfo *ci;
+	unsigned int cpu;
+	u64 bytes = 0;
+
+	cpus_read_lock();
+	cpu = cpumask_first_and(&comp->affinity, cpu_online_mask);
+	if (cpu < nr_cpu_ids) {
+		ci = get_cpu_cacheinfo_level(cpu, class->level);
+		if (ci)
+			bytes = ci->size;
+	}
+	cpus_read_unlock();
+	return bytes;
 }
 
 /*
@@ -445,6 +470,11 @@ static struct mpam_cgroup_class *mpam_cgroup_describe(struct mpam_class *class)
 		n++;
 	mcc->comps = kcalloc(n, sizeof(*mcc->comps), GFP_KERNEL);
 	mcc->ids = kcalloc(n, sizeof(*mcc->ids), GFP_KERNEL);
+	if (class->type == MPAM_CLASS_CACHE) {
+		mcc->bytes = kcalloc(n, sizeof(*mcc->bytes), GFP_KERNEL);
+		if (!mcc->bytes)
+			goto nomem;
+	}
 	if (mcc->cg.mons[MPAM_CG_MON_BYTES]) {
 		unsigned int ctrs = mcc->cg.mons[MPAM_CG_MON_BYTES], i;
 
@@ -465,6 +495,8 @@ static struct mpam_cgroup_class *mpam_cgroup_describe(struct mpam_class *class)
 	list_for_each_entry_srcu(comp, &class->components, class_list,
 				 srcu_read_lock_held(&mpam_srcu)) {
 		mcc->comps[n] = comp;
+		if (mcc->bytes)
+			mcc->bytes[n] = mpam_cgroup_cache_bytes(class, comp);
 		mcc->ids[n++] = comp->comp_id;
 		narrow += comp->narrows;
 		regulators = min_t(u32, regulators, comp->intpartid_max + 1);
@@ -477,6 +509,7 @@ static struct mpam_cgroup_class *mpam_cgroup_describe(struct mpam_class *class)
 	mcc->cg.name = mcc->name;
 	mcc->cg.nr_comps = n;
 	mcc->cg.comp_ids = mcc->ids;
+	mcc->cg.comp_bytes = mcc->bytes;
 	return mcc;
 
 nomem:

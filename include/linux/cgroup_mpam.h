@@ -54,6 +54,8 @@ enum mpam_cg_mon {
  *		its own.
  * @nr_comps:	number of components
  * @comp_ids:	the firmware's ID of each component
+ * @comp_bytes:	for a cache, the size of each component in bytes, 0 where
+ *		the provider does not know it; NULL for other classes
  * @node:	links the class into &mpam_cg_provider.classes
  *
  * The provider fills in the public fields, which must not change while
@@ -71,6 +73,7 @@ struct mpam_cg_class {
 	u16 regulators;
 	unsigned int nr_comps;
 	const u32 *comp_ids;
+	const u64 *comp_bytes;
 	struct list_head node;
 
 	/* private: set by mpam_cgroup_register() */

@@ -3242,20 +3242,20 @@ static int mpam_cg_capacity_show(struct seq_file *sf, void *v)
 	mutex_lock(&mpam_cg_mutex);
 	if (!mpam_cg_can_show(css_mpam(seq_css(sf)), &err))
 		goto out;
-	/* The default partition, and one PARTID per partition below. */
-	seq_printf(sf, "ids partids=%u pmgs=%u partids_used=%u\n",
-		   mpam_cg_hw->prov->nr_partids, mpam_cg_hw->prov->nr_pmgs,
-		   1 + mpam_cg_hw->nr_parts);
 	for_each_mpam_class(cls) {
 		for (i = 0; i < cls->nr_comps; i++) {
 			mpam_cg_print_key(sf, cls, i);
+			if (cls->comp_bytes && cls->comp_bytes[i])
+				seq_printf(sf, " size=%llu", cls->comp_bytes[i]);
 			if (mpam_cg_has_ctrl(cls, MPAM_CG_PORTION))
 				seq_printf(sf, " portions=%u", cls->portions);
+			/* A percentage control: the steps the hardware has. */
 			for (ctrl = 0; ctrl < MPAM_CG_NR_CTRLS; ctrl++) {
-				if (mpam_cg_ctrl_is_pct(ctrl))
-					seq_printf(sf, " %s=%d",
+				if (mpam_cg_ctrl_is_pct(ctrl) &&
+				    mpam_cg_has_ctrl(cls, ctrl))
+					seq_printf(sf, " %s.steps=%u",
 						   mpam_cg_pct_ctrls[ctrl].key,
-						   mpam_cg_has_ctrl(cls, ctrl));
+						   mpam_cg_steps_total(cls, ctrl));
 			}
 			for (mon = 0; mon < MPAM_CG_NR_MONS; mon++)
 				seq_printf(sf, " %s=%u", mpam_cg_mon_names[mon],
@@ -3263,6 +3263,22 @@ static int mpam_cg_capacity_show(struct seq_file *sf, void *v)
 			seq_printf(sf, " regulators=%u\n", cls->regulators);
 		}
 	}
+out:
+	mutex_unlock(&mpam_cg_mutex);
+	return err;
+}
+
+static int mpam_cg_ids_show(struct seq_file *sf, void *v)
+{
+	int err;
+
+	mutex_lock(&mpam_cg_mutex);
+	if (!mpam_cg_can_show(css_mpam(seq_css(sf)), &err))
+		goto out;
+	/* The default partition, and one PARTID per partition below. */
+	seq_printf(sf, "partids %u\npmgs %u\npartids_used %u\n",
+		   mpam_cg_hw->prov->nr_partids, mpam_cg_hw->prov->nr_pmgs,
+		   1 + mpam_cg_hw->nr_parts);
 out:
 	mutex_unlock(&mpam_cg_mutex);
 	return err;
@@ -3367,6 +3383,11 @@ static struct cftype mpam_cg_files[] = {
 		.name = "capacity",
 		.flags = CFTYPE_ONLY_ON_ROOT,
 		.seq_show = mpam_cg_capacity_show,
+	},
+	{
+		.name = "ids",
+		.flags = CFTYPE_ONLY_ON_ROOT,
+		.seq_show = mpam_cg_ids_show,
 	},
 	{ }	/* terminate */
 };

@@ -23,9 +23,9 @@ userspace_start() {
 		{ ktap_skip_all "no mpam controller in $CGROOT"; exit "$KSFT_SKIP"; }
 }
 
-# partids_used of the root's mpam.capacity.
+# partids_used of the root's mpam.ids.
 partids_used() {
-	sed -n 's/^ids .*partids_used=\([0-9]*\).*/\1/p' $CGROOT/mpam.capacity
+	awk '$1 == "partids_used" { print $2 }' $CGROOT/mpam.ids
 }
 
 # Field $2 (partid, pmg, mode) of the mpam.partition of cgroup dir $1.

@@ -58,19 +58,23 @@ static int cg_readf(const char *cg, const char *file, char *buf, size_t len)
 }
 
 /*
- * Parse mpam.capacity: "ids partids=N pmgs=M partids_used=U" and the
- * first class with portions.
+ * Parse mpam.ids ("partids N", "pmgs M", "partids_used U") and the first
+ * class with portions in mpam.capacity.
  */
 static bool have_hardware(void)
 {
 	char buf[4096], *line, *p;
 
+	if (cg_readf(root, "mpam.ids", buf, sizeof(buf)))
+		return false;
+	for (line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+		sscanf(line, "partids %d", &nr_partids);
+		sscanf(line, "pmgs %d", &nr_pmgs);
+		sscanf(line, "partids_used %d", &partids_used);
+	}
 	if (cg_readf(root, "mpam.capacity", buf, sizeof(buf)))
 		return false;
 	for (line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
-		if (sscanf(line, "ids partids=%d pmgs=%d partids_used=%d",
-			   &nr_partids, &nr_pmgs, &partids_used) == 3)
-			continue;
 		p = strstr(line, " portions=");
 		if (p && !l3_key[0]) {
 			snprintf(l3_key, sizeof(l3_key), "%.*s",
@@ -104,7 +108,7 @@ static void test_root_files(const char *missing)
 static const char *root_file_missing(void)
 {
 	static const char * const files[] = {
-		"mpam.capacity", "mpam.cache.portion.effective",
+		"mpam.capacity", "mpam.ids", "mpam.cache.portion.effective",
 		"mpam.cache.max.effective", "mpam.bw.max.effective",
 		"mpam.bw.min.effective",
 	};

@@ -458,7 +458,7 @@ done
 portion=$(awk '/ portions=/ { sub(/:.*/, "", $1); print $1; exit }' "$CG/mpam.capacity")
 P=$CG/hw_p
 mkdir "$P" && echo +mpam > "$P/cgroup.subtree_control"
-if [ -z "$hcls" ] || ! grep -q '^mem:.* bw.max=1' "$CG/mpam.capacity" || [ -z "$portion" ]; then
+if [ -z "$hcls" ] || ! grep -q '^mem:.* bw.max.steps=' "$CG/mpam.capacity" || [ -z "$portion" ]; then
 	for i in 1 2 3; do
 		ktap_test_skip "$PROFILE: needs byte counters, mem:bw.max and portions"
 	done
@@ -563,7 +563,7 @@ rmdir "$P"
 # limit on the cgroup I between them, without a minimum, protects nothing
 # below it, and once it is gone the minimums are what they were.
 Q=$CG/hw_q
-if ! grep -q '^mem:.* bw.min=1' "$CG/mpam.capacity"; then
+if ! grep -q '^mem:.* bw.min.steps=' "$CG/mpam.capacity"; then
 	ktap_test_skip "$PROFILE: no mem:bw.min"
 else
 	mkdir -p "$Q/i" && echo +mpam > "$Q/cgroup.subtree_control" &&
@@ -629,10 +629,10 @@ rmdir "$X"
 # the two got twice as much (200 %).  Two runs of 2 s differ by up to 6 %
 # on this platform, so the bound is 125 %: well clear of both.
 partids_used() {
-	sed -n 's/.* partids_used=\([0-9]*\).*/\1/p' "$CG/mpam.capacity"
+	awk '$1 == "partids_used" { print $2 }' "$CG/mpam.ids"
 }
 K=$CG/hw_k
-if [ -z "$cls" ] || ! grep -q '^mem:.* bw.max=1' "$CG/mpam.capacity"; then
+if [ -z "$cls" ] || ! grep -q '^mem:.* bw.max.steps=' "$CG/mpam.capacity"; then
 	ktap_test_skip "$PROFILE: needs byte counters and mem:bw.max"
 else
 	used0=$(partids_used)

@@ -44,8 +44,7 @@ if [ -z "$portion" ]; then
 	ktap_skip_all "$PROFILE: no class with portions and occupancy monitors"
 	exit "$KSFT_SKIP"
 fi
-partids=$(awk '$1 == "ids" {
-	for (i = 2; i <= NF; i++) if ($i ~ /^partids=/) print substr($i, 9) }' "$CG/mpam.capacity")
+partids=$(awk '$1 == "partids" { print $2 }' "$CG/mpam.ids")
 # Leave a few PARTIDs to the rest of the system.
 n=$((partids - 4))
 [ "$n" -le 40 ] || n=40
