@@ -252,6 +252,10 @@ struct mpam_cg_hw {
 	struct list_head rebinds;
 	/* Cgroups with an exclusive line, as of the last recompute from the root. */
 	struct list_head claimers;
+	/* Freed PARTIDs and PMGs still in a cache, see mpam_cg_limbo_add(). */
+	struct list_head limbo;
+	unsigned int nr_limbo[2];	/* whole PARTIDs, PMGs */
+	bool has_occupancy;		/* some class has occupancy monitors */
 };
 
 static DEFINE_MUTEX(mpam_cg_mutex);
@@ -280,6 +284,8 @@ static bool mpam_cg_failed;
 static struct cpumask mpam_cg_ipi_mask;
 static void mpam_cg_poll(struct work_struct *work);
 static DECLARE_DELAYED_WORK(mpam_cg_poll_work, mpam_cg_poll);
+static void mpam_cg_limbo_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(mpam_cg_limbo_work, mpam_cg_limbo_fn);
 
 static inline struct mpam_cg *css_mpam(struct cgroup_subsys_state *css)
 {
@@ -538,6 +544,242 @@ static void mpam_cg_set_budgets(u64 partids, u64 counters)
 	misc_cg_set_capacity(MISC_CG_RES_MPAM_COUNTER, counters);
 }
 
+/* --- limbo -------------------------------------------------------------- */
+
+/*
+ * A freed PARTID or PMG whose lines are still in a cache would count them
+ * for its next user, in its occupancy and against its cache limits.  So,
+ * as resctrl's limbo does for RMIDs (fs/resctrl/monitor.c), it is not
+ * handed out again until every component with occupancy monitors holds
+ * at most mpam_cg_limbo_bytes of it, unless no clean one is left: then
+ * the cleanest is.  A PARTID in limbo stays allocated in
+ * mpam_cg_hw->partids, a PMG set in its PARTID's map.  Only while the
+ * controller is active: when it lets MPAM go, limbo is emptied.
+ */
+struct mpam_cg_limbo {
+	struct list_head node;
+	u16 partid;
+	s16 pmg;		/* -1: the PARTID whole */
+	u64 occupancy;		/* at the last look; U64_MAX before one */
+};
+
+#define MPAM_CG_LIMBO_MS	1000
+
+/* The threshold, mpam.limbo.threshold; set when a provider registers. */
+static u64 mpam_cg_limbo_bytes;
+
+static unsigned long *mpam_cg_pmg_map(u16 partid);
+
+static void mpam_cg_free_id(u16 partid, s16 pmg)
+{
+	if (pmg < 0)
+		ida_free(&mpam_cg_hw->partids, partid);
+	else
+		clear_bit(pmg, mpam_cg_pmg_map(partid));
+}
+
+static void mpam_cg_limbo_del(struct mpam_cg_limbo *l)
+{
+	mpam_cg_hw->nr_limbo[l->pmg >= 0]--;
+	list_del(&l->node);
+	kfree(l);
+}
+
+/*
+ * Free @partid (@pmg < 0) or PMG @pmg of @partid, which nobody uses any
+ * more and whose configuration is reset: to limbo if it may still be in
+ * a cache.  A PARTID's PMGs in limbo go with it.
+ */
+static void mpam_cg_limbo_add(u16 partid, s16 pmg)
+{
+	struct mpam_cg_limbo *l, *tmp;
+
+	lockdep_assert_held(&mpam_cg_mutex);
+	if (!mpam_cg_hw->has_occupancy || !mpam_cg_active) {
+		mpam_cg_free_id(partid, pmg);
+		return;
+	}
+	if (pmg < 0) {
+		list_for_each_entry_safe(l, tmp, &mpam_cg_hw->limbo, node) {
+			if (l->partid == partid) {
+				mpam_cg_free_id(l->partid, l->pmg);
+				mpam_cg_limbo_del(l);
+			}
+		}
+	}
+	/* Settles free PMGs inside RCU walks: no sleeping. */
+	l = kmalloc_obj(*l, GFP_NOWAIT | __GFP_NOWARN);
+	if (!l) {
+		mpam_cg_free_id(partid, pmg);
+		return;
+	}
+	*l = (struct mpam_cg_limbo) {
+		.partid = partid,
+		.pmg = pmg,
+		.occupancy = U64_MAX,
+	};
+	list_add_tail(&l->node, &mpam_cg_hw->limbo);
+	mpam_cg_hw->nr_limbo[pmg >= 0]++;
+	if (!delayed_work_pending(&mpam_cg_limbo_work))
+		schedule_delayed_work(&mpam_cg_limbo_work,
+				      msecs_to_jiffies(MPAM_CG_LIMBO_MS));
+}
+
+/*
+ * Take the cleanest PARTID (@partid < 0) or PMG of @partid from @first up
+ * in limbo out of it for a new user; -ENOSPC if there is none.
+ */
+static int mpam_cg_limbo_take(int partid, int first)
+{
+	struct mpam_cg_limbo *l, *best = NULL;
+	int id;
+
+	lockdep_assert_held(&mpam_cg_mutex);
+	list_for_each_entry(l, &mpam_cg_hw->limbo, node) {
+		if (partid < 0 ? l->pmg >= 0 :
+		    l->partid != partid || l->pmg < first)
+			continue;
+		if (!best || l->occupancy < best->occupancy)
+			best = l;
+	}
+	if (!best)
+		return -ENOSPC;
+	id = partid < 0 ? best->partid : best->pmg;
+	mpam_cg_limbo_del(best);
+	return id;
+}
+
+/* Everything in limbo is free: the controller lets MPAM go. */
+static void mpam_cg_limbo_flush(void)
+{
+	struct mpam_cg_limbo *l, *tmp;
+
+	lockdep_assert_held(&mpam_cg_mutex);
+	/* No look of the limbo work goes on after this: it checks active. */
+	mutex_lock(&mpam_cg_mon_mutex);
+	mutex_unlock(&mpam_cg_mon_mutex);
+	list_for_each_entry_safe(l, tmp, &mpam_cg_hw->limbo, node) {
+		mpam_cg_free_id(l->partid, l->pmg);
+		mpam_cg_limbo_del(l);
+	}
+}
+
+struct mpam_cg_limbo_look {
+	u16 partid;
+	s16 pmg;
+	bool clean;
+	u64 occupancy;		/* the most of any component */
+};
+
+/* Read the occupancy of @look on every component with monitors. */
+static void mpam_cg_limbo_read(struct mpam_cg_hw *hw,
+			       struct mpam_cg_limbo_look *look)
+{
+	struct mpam_cg_class *cls;
+	unsigned int i;
+	int err = 0;
+	u64 val;
+
+	look->occupancy = 0;
+	for_each_hw_class(hw, cls) {
+		for (i = 0; cls->mons[MPAM_CG_MON_OCCUPANCY] && i < cls->nr_comps;
+		     i++) {
+			mutex_lock(&mpam_cg_mon_mutex);
+			if (mpam_cg_hw != hw || !READ_ONCE(mpam_cg_active))
+				err = -ENODEV;
+			else
+				err = hw->ops->read_occupancy(cls, i, look->partid,
+							     max_t(s16, look->pmg, 0),
+							     look->pmg >= 0, &val);
+			mutex_unlock(&mpam_cg_mon_mutex);
+			if (err)
+				goto out;
+			look->occupancy = max(look->occupancy, val);
+		}
+	}
+out:
+	look->clean = !err && look->occupancy <= READ_ONCE(mpam_cg_limbo_bytes);
+	if (err)
+		look->occupancy = U64_MAX;
+}
+
+/*
+ * Every MPAM_CG_LIMBO_MS while there is something in limbo: look at each
+ * without the controller's mutex, and free what is clean.
+ */
+static void mpam_cg_limbo_fn(struct work_struct *work)
+{
+	struct mpam_cg_limbo_look *looks = NULL;
+	struct mpam_cg_limbo *l, *tmp;
+	unsigned int n = 0, i;
+	struct mpam_cg_hw *hw;
+	int idx;
+
+	idx = srcu_read_lock(&mpam_cg_srcu);
+	mutex_lock(&mpam_cg_mutex);
+	hw = mpam_cg_hw;
+	if (hw && !list_empty(&hw->limbo)) {
+		looks = kmalloc_objs(*looks, hw->nr_limbo[0] + hw->nr_limbo[1]);
+		list_for_each_entry(l, &hw->limbo, node) {
+			if (!looks)
+				break;
+			looks[n++] = (struct mpam_cg_limbo_look) {
+				.partid = l->partid,
+				.pmg = l->pmg,
+			};
+		}
+	}
+	mutex_unlock(&mpam_cg_mutex);
+
+	for (i = 0; i < n; i++)
+		mpam_cg_limbo_read(hw, &looks[i]);
+
+	mutex_lock(&mpam_cg_mutex);
+	if (hw && mpam_cg_hw == hw) {
+		/* What was taken or flushed meanwhile is not there. */
+		for (i = 0; i < n; i++) {
+			list_for_each_entry_safe(l, tmp, &hw->limbo, node) {
+				if (l->partid != looks[i].partid ||
+				    l->pmg != looks[i].pmg)
+					continue;
+				l->occupancy = looks[i].occupancy;
+				if (looks[i].clean) {
+					mpam_cg_free_id(l->partid, l->pmg);
+					mpam_cg_limbo_del(l);
+				}
+				break;
+			}
+		}
+		if (!list_empty(&hw->limbo))
+			schedule_delayed_work(&mpam_cg_limbo_work,
+					      msecs_to_jiffies(MPAM_CG_LIMBO_MS));
+	}
+	mutex_unlock(&mpam_cg_mutex);
+	srcu_read_unlock(&mpam_cg_srcu, idx);
+	kfree(looks);
+}
+
+/*
+ * The default threshold: a fair share of the smallest cache with
+ * occupancy monitors, as resctrl's is of the L3 per RMID; 0 if no size is
+ * known.
+ */
+static u64 mpam_cg_limbo_default(struct mpam_cg_hw *hw)
+{
+	struct mpam_cg_class *cls;
+	u64 least = 0;
+	unsigned int i;
+
+	for_each_hw_class(hw, cls) {
+		for (i = 0; cls->mons[MPAM_CG_MON_OCCUPANCY] && cls->comp_bytes &&
+			    i < cls->nr_comps; i++) {
+			if (cls->comp_bytes[i] && (!least || cls->comp_bytes[i] < least))
+				least = cls->comp_bytes[i];
+		}
+	}
+	return div_u64(least, hw->prov->nr_partids);
+}
+
 /* A free PARTID for @cg, within its budget; charged into ->part_misc. */
 static int mpam_cg_alloc_partid(struct mpam_cg *cg)
 {
@@ -551,6 +793,8 @@ static int mpam_cg_alloc_partid(struct mpam_cg *cg)
 	}
 	partid = ida_alloc_range(&mpam_cg_hw->partids, 1,
 				 mpam_cg_hw->prov->nr_partids - 1, GFP_KERNEL);
+	if (partid == -ENOSPC)
+		partid = mpam_cg_limbo_take(-1, 0);
 	if (partid < 0) {
 		mpam_cg_misc_uncharge(MISC_CG_RES_MPAM_PARTID, misc);
 		put_misc_cg(misc);
@@ -569,7 +813,7 @@ static void mpam_cg_uncharge_partid(struct mpam_cg *cg)
 
 static void mpam_cg_release_partid(struct mpam_cg *cg, u16 partid)
 {
-	ida_free(&mpam_cg_hw->partids, partid);
+	mpam_cg_limbo_add(partid, -1);
 	mpam_cg_uncharge_partid(cg);
 }
 
@@ -1633,7 +1877,7 @@ static void mpam_cg_sync_cpus(void)
 static void mpam_cg_put_pmg(struct mpam_cg *cg)
 {
 	if (cg->has_pmg)
-		clear_bit(cg->pmg, mpam_cg_pmg_map(cg->partid));
+		mpam_cg_limbo_add(cg->partid, cg->pmg);
 	cg->has_pmg = false;
 }
 
@@ -1649,8 +1893,8 @@ static void mpam_cg_settle(struct mpam_cg *cg)
 	struct mpam_cg *parent = cg->leader ?: parent_mpam(cg);
 	u16 partid = cg->has_partid ? cg->own_id : parent->partid;
 	unsigned long *map;
+	int pmg, first;
 	u32 label;
-	int pmg;
 
 	if (cg->has_pmg && cg->partid == partid)
 		goto label;
@@ -1658,10 +1902,10 @@ static void mpam_cg_settle(struct mpam_cg *cg)
 	cg->partid = partid;
 	map = mpam_cg_pmg_map(partid);
 	/* An owner monitors through PMG 0 unless it took a partition over. */
-	pmg = find_next_zero_bit(map, mpam_cg_hw->prov->nr_pmgs,
-				 cg->has_partid ? 0 : 1);
+	first = cg->has_partid ? 0 : 1;
+	pmg = find_next_zero_bit(map, mpam_cg_hw->prov->nr_pmgs, first);
 	if (pmg >= mpam_cg_hw->prov->nr_pmgs)
-		pmg = -1;
+		pmg = mpam_cg_limbo_take(partid, first);
 	if (pmg >= 0) {
 		set_bit(pmg, map);
 		cg->has_pmg = true;
@@ -1817,6 +2061,7 @@ static void mpam_cg_maybe_deactivate(void)
 	 * fork began before the walk did not copy.
 	 */
 	smp_store_release(&mpam_cg_active, false);
+	mpam_cg_limbo_flush();
 	mpam_cg_sync_cpus();
 	if (mpam_cg_hw->ops->release)
 		mpam_cg_hw->ops->release();
@@ -3279,9 +3524,28 @@ static int mpam_cg_ids_show(struct seq_file *sf, void *v)
 	seq_printf(sf, "partids %u\npmgs %u\npartids_used %u\n",
 		   mpam_cg_hw->prov->nr_partids, mpam_cg_hw->prov->nr_pmgs,
 		   1 + mpam_cg_hw->nr_parts);
+	seq_printf(sf, "partids_limbo %u\npmgs_limbo %u\n",
+		   mpam_cg_hw->nr_limbo[0], mpam_cg_hw->nr_limbo[1]);
 out:
 	mutex_unlock(&mpam_cg_mutex);
 	return err;
+}
+
+static int mpam_cg_limbo_show(struct seq_file *sf, void *v)
+{
+	seq_printf(sf, "%llu\n", READ_ONCE(mpam_cg_limbo_bytes));
+	return 0;
+}
+
+static ssize_t mpam_cg_limbo_write(struct kernfs_open_file *of, char *buf,
+				   size_t nbytes, loff_t off)
+{
+	u64 val;
+
+	if (kstrtou64(strstrip(buf), 10, &val))
+		return -EINVAL;
+	WRITE_ONCE(mpam_cg_limbo_bytes, val);
+	return nbytes;
 }
 
 static struct cftype mpam_cg_files[] = {
@@ -3388,6 +3652,12 @@ static struct cftype mpam_cg_files[] = {
 		.name = "ids",
 		.flags = CFTYPE_ONLY_ON_ROOT,
 		.seq_show = mpam_cg_ids_show,
+	},
+	{
+		.name = "limbo.threshold",
+		.flags = CFTYPE_ONLY_ON_ROOT,
+		.seq_show = mpam_cg_limbo_show,
+		.write = mpam_cg_limbo_write,
 	},
 	{ }	/* terminate */
 };
@@ -3594,10 +3864,13 @@ static void mpam_cg_set_hw(struct mpam_cg_hw *hw)
 
 static void mpam_cg_hw_free(struct mpam_cg_hw *hw)
 {
+	struct mpam_cg_limbo *l, *tmp;
 	unsigned int i;
 
 	if (!hw)
 		return;
+	list_for_each_entry_safe(l, tmp, &hw->limbo, node)
+		kfree(l);
 	ida_destroy(&hw->partids);
 	for (i = 0; hw->regs && i < hw->nr_comps; i++)
 		ida_destroy(&hw->regs[i]);
@@ -3621,6 +3894,7 @@ static struct mpam_cg_hw *mpam_cg_hw_alloc(struct mpam_cg_provider *prov)
 	ida_init(&hw->partids);
 	INIT_LIST_HEAD(&hw->rebinds);
 	INIT_LIST_HEAD(&hw->claimers);
+	INIT_LIST_HEAD(&hw->limbo);
 	list_for_each_entry(cls, &prov->classes, node) {
 		cls->index = hw->nr_classes++;
 		cls->comp_base = hw->nr_comps;
@@ -3628,6 +3902,7 @@ static struct mpam_cg_hw *mpam_cg_hw_alloc(struct mpam_cg_provider *prov)
 		hw->nr_comps += cls->nr_comps;
 		hw->nr_ctrs += cls->nr_comps * cls->mons[MPAM_CG_MON_BYTES];
 		hw->max_portions = max(hw->max_portions, cls->portions);
+		hw->has_occupancy |= cls->mons[MPAM_CG_MON_OCCUPANCY] > 0;
 		if (cls->mons[MPAM_CG_MON_BYTES] && cls->poll_ms)
 			hw->poll_ms = hw->poll_ms ? min(hw->poll_ms, cls->poll_ms) :
 						    cls->poll_ms;
@@ -3762,6 +4037,7 @@ int mpam_cgroup_register(struct mpam_cg_provider *prov)
 	root->has_pmg = true;
 	set_bit(0, mpam_cg_pmg_map(0));
 	mpam_cg_set_budgets(prov->nr_partids - 1, hw->nr_ctrs);
+	WRITE_ONCE(mpam_cg_limbo_bytes, mpam_cg_limbo_default(hw));
 	pr_info("%u PARTIDs, %u PMGs, %u classes\n", prov->nr_partids,
 		prov->nr_pmgs, hw->nr_classes);
 out:
@@ -3803,8 +4079,9 @@ void mpam_cgroup_unregister(struct mpam_cg_provider *prov, bool failed)
 out:
 	mutex_unlock(&mpam_cg_mutex);
 	cpus_read_unlock();
-	/* A poll that ran meanwhile found no provider and stopped. */
+	/* A poll or limbo look that ran meanwhile found no provider. */
 	cancel_delayed_work_sync(&mpam_cg_poll_work);
+	cancel_delayed_work_sync(&mpam_cg_limbo_work);
 	/* Readers still printing @prov's classes. */
 	synchronize_srcu(&mpam_cg_srcu);
 	mpam_cg_hw_free(hw);

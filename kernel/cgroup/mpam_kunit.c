@@ -119,6 +119,7 @@ static int fake_map(struct mpam_cg_class *cls, unsigned int comp,
  */
 static unsigned int fake_occ_reads, fake_reads_locked;
 static int fake_read_err;	/* monitor reads fail with this, if not 0 */
+static unsigned int fake_occ_scale;	/* 0: every cache is clean */
 
 static int fake_read_occupancy(struct mpam_cg_class *cls, unsigned int comp,
 			       u16 partid, u8 pmg, bool match_pmg, u64 *val)
@@ -129,7 +130,7 @@ static int fake_read_occupancy(struct mpam_cg_class *cls, unsigned int comp,
 	if (mutex_is_locked(&mpam_cg_mutex) ||
 	    (IS_ENABLED(CONFIG_LOCKDEP) && lockdep_is_cpus_held()))
 		fake_reads_locked++;
-	*val = 1000 * partid + (match_pmg ? 10 * (pmg + 1) : 0);
+	*val = fake_occ_scale * (1000 * partid + (match_pmg ? 10 * (pmg + 1) : 0));
 	return 0;
 }
 
@@ -292,6 +293,7 @@ static int mpam_test_init(struct kunit *test)
 	memset(fake_ctrs, 0, sizeof(fake_ctrs));
 	fake_bind_fail = 0;
 	fake_read_err = 0;
+	fake_occ_scale = 1;
 	fake_labels = 0;
 	fake_busy = false;
 	fake_owned = 0;
@@ -879,6 +881,51 @@ static void mpam_test_error_events(struct kunit *test)
 	mpam_cg_failed = false;
 }
 
+/*
+ * A freed PARTID still in a cache is not handed out again until the
+ * limbo look finds it clean, unless no other is left: then the cleanest.
+ */
+static void mpam_test_limbo(struct kunit *test)
+{
+	struct fake_tree *t = test->priv;
+	u16 freed;
+
+	/* d keeps the controller active, as the last setting going ends limbo. */
+	KUNIT_ASSERT_EQ(test, write_line(&t->d, MPAM_CG_PORTION, "l3 0f"), 0);
+	KUNIT_ASSERT_EQ(test, write_line(&t->a, MPAM_CG_PORTION, "l3 0f"), 0);
+	freed = t->a.own_id;
+	KUNIT_ASSERT_EQ(test, write_line(&t->a, MPAM_CG_PORTION, "l3 max"), 0);
+	KUNIT_ASSERT_FALSE(test, t->a.has_partid);
+	KUNIT_EXPECT_EQ(test, mpam_cg_hw->nr_limbo[0], 1);
+	KUNIT_ASSERT_EQ(test, write_line(&t->b, MPAM_CG_PORTION, "l3 03"), 0);
+	KUNIT_EXPECT_NE(test, t->b.own_id, freed);
+
+	/* Still dirty: it stays. */
+	mpam_cg_limbo_fn(NULL);
+	KUNIT_EXPECT_EQ(test, mpam_cg_hw->nr_limbo[0], 1);
+	/* No clean PARTID left (3 of 3 in use or in limbo): the cleanest. */
+	KUNIT_ASSERT_EQ(test, write_line(&t->e, MPAM_CG_PORTION, "l3 01"), 0);
+	KUNIT_EXPECT_EQ(test, t->e.own_id, freed);
+	KUNIT_EXPECT_EQ(test, mpam_cg_hw->nr_limbo[0], 0);
+
+	/* Clean at the next look: free again. */
+	KUNIT_ASSERT_EQ(test, write_line(&t->e, MPAM_CG_PORTION, "l3 max"), 0);
+	KUNIT_EXPECT_EQ(test, mpam_cg_hw->nr_limbo[0], 1);
+	fake_occ_scale = 0;
+	mpam_cg_limbo_fn(NULL);
+	KUNIT_EXPECT_EQ(test, mpam_cg_hw->nr_limbo[0], 0);
+	KUNIT_ASSERT_EQ(test, write_line(&t->e, MPAM_CG_PORTION, "l3 01"), 0);
+	KUNIT_EXPECT_EQ(test, t->e.own_id, freed);
+
+	/* When the controller lets MPAM go, limbo is empty. */
+	KUNIT_ASSERT_EQ(test, write_line(&t->e, MPAM_CG_PORTION, "l3 max"), 0);
+	KUNIT_ASSERT_EQ(test, write_line(&t->b, MPAM_CG_PORTION, "l3 max"), 0);
+	KUNIT_ASSERT_EQ(test, write_line(&t->d, MPAM_CG_PORTION, "l3 max"), 0);
+	KUNIT_EXPECT_FALSE(test, mpam_cg_active);
+	KUNIT_EXPECT_EQ(test, mpam_cg_hw->nr_limbo[0] + mpam_cg_hw->nr_limbo[1], 0);
+	KUNIT_EXPECT_TRUE(test, ida_is_empty(&mpam_cg_hw->partids));
+}
+
 static void mpam_test_share(struct kunit *test)
 {
 	struct fake_tree *t = test->priv;
@@ -1113,6 +1160,7 @@ static struct kunit_case mpam_cgroup_test_cases[] = {
 	KUNIT_CASE(mpam_test_stat_reads),
 	KUNIT_CASE(mpam_test_stat_figures),
 	KUNIT_CASE(mpam_test_error_events),
+	KUNIT_CASE(mpam_test_limbo),
 	KUNIT_CASE(mpam_test_share),
 	KUNIT_CASE(mpam_test_all_or_nothing),
 	KUNIT_CASE(mpam_test_pmgs),

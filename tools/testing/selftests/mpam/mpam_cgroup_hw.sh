@@ -15,7 +15,7 @@
 
 mpam_start
 mpam_cgroup_start
-ktap_set_plan 16
+ktap_set_plan 17
 
 # Knobs and the register values they must give, per profile: "file line
 # msc-description register value".  The fixed-point values follow
@@ -688,7 +688,69 @@ else
 	rmdir "$K"/q*/* "$K"/q* "$K"
 fi
 
-# 16: every mpam.stat read above parses as opencontainers/cgroups reads
+# 16: a PARTID whose lines are still in a cache is not the next one
+# handed out.  A busy cgroup with a partition of its own fills its share
+# of the L3 and goes; a cgroup created right after takes a partition and
+# must read an occupancy near zero on its first read, where reusing the
+# freed PARTID gave it the lines of the one that went.  The freed PARTID
+# waits in limbo (mpam.ids) until it is below mpam.limbo.threshold, which
+# a write can raise.  (The model's idle lines fade fast: its occupancy
+# figure alone does not show the reuse, the PARTID does.)
+occ() {	# cgroup: its occupancy over the L3s
+	v=$(sum_of "$1" l3 occupancy)
+	echo "${v:-0}"
+}
+L=$CG/hw_limbo N=$CG/hw_new
+# The partitions of the cgroups removed above go offline one by one,
+# after rmdir: let them, so that the lowest free PARTID is L's below.
+i=0 used=
+while [ "$used" != "$(partids_used)" ] && [ $i -lt 20 ]; do
+	used=$(partids_used)
+	sleep 0.5
+	i=$((i + 1))
+done
+limbo0=$(awk '$1 == "partids_limbo" { print $2 }' "$CG/mpam.ids")
+threshold=$(cat "$CG/mpam.limbo.threshold")
+# The model's idle lines fade within a second: with a threshold of 0,
+# the freed PARTID stays in limbo for as long as the test looks.
+echo 0 > "$CG/mpam.limbo.threshold"
+mkdir "$L"
+own_partition "$L"
+lid=$(partid_of "$L")
+busy_in "$L" 1
+sleep 1
+busy=$(occ "$L")
+stop_busy
+used=$(partids_used)
+i=0
+until rmdir "$L" 2> /dev/null || [ $i -ge 20 ]; do sleep 0.1; i=$((i + 1)); done
+# The partition goes when the cgroup goes offline, after rmdir returns.
+i=0
+while [ "$(partids_used)" = "$used" ] && [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
+limbo1=$(awk '$1 == "partids_limbo" { print $2 }' "$CG/mpam.ids")
+mkdir "$N"
+own_partition "$N"
+new=$(occ "$N")
+nid=$(partid_of "$N")
+ktap_print_msg "L3 occupancy of a busy cgroup $busy (PARTID $lid), of the one created after it $new (PARTID $nid)"
+ktap_print_msg "PARTIDs in limbo: $limbo0 before, $limbo1 after; threshold $threshold bytes"
+echo 18446744073709551615 > "$CG/mpam.limbo.threshold"
+i=0
+while [ $i -lt 30 ] && [ "$(awk '$1 == "partids_limbo" { print $2 }' "$CG/mpam.ids")" != 0 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+limbo2=$(awk '$1 == "partids_limbo" { print $2 }' "$CG/mpam.ids")
+echo "$threshold" > "$CG/mpam.limbo.threshold"
+rmdir "$N"
+if [ "$busy" -gt 0 ] && [ $((new * 10)) -lt "$busy" ] && [ "$nid" != "$lid" ] &&
+   [ "$limbo1" -gt "$limbo0" ] && [ "$limbo2" = 0 ]; then
+	ktap_test_pass "$PROFILE: a new cgroup reads $new bytes after a busy one's $busy; limbo drains"
+else
+	ktap_test_fail "$PROFILE: limbo: busy $busy, new $new, in limbo $limbo0 $limbo1 $limbo2"
+fi
+
+# 17: every mpam.stat read above parses as opencontainers/cgroups reads
 # nested-keyed files: unsigned integers only.
 stat_parse_test
 
