@@ -771,8 +771,9 @@ static u64 mpam_cg_limbo_default(struct mpam_cg_hw *hw)
 	unsigned int i;
 
 	for_each_hw_class(hw, cls) {
-		for (i = 0; cls->mons[MPAM_CG_MON_OCCUPANCY] && cls->comp_bytes &&
-			    i < cls->nr_comps; i++) {
+		if (!cls->mons[MPAM_CG_MON_OCCUPANCY] || !cls->comp_bytes)
+			continue;
+		for (i = 0; i < cls->nr_comps; i++) {
 			if (cls->comp_bytes[i] && (!least || cls->comp_bytes[i] < least))
 				least = cls->comp_bytes[i];
 		}

@@ -68,9 +68,17 @@ static bool have_hardware(void)
 	if (cg_readf(root, "mpam.ids", buf, sizeof(buf)))
 		return false;
 	for (line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
-		sscanf(line, "partids %d", &nr_partids);
-		sscanf(line, "pmgs %d", &nr_pmgs);
-		sscanf(line, "partids_used %d", &partids_used);
+		char key[32];
+		int val;
+
+		if (sscanf(line, "%31s %d", key, &val) != 2)
+			continue;
+		if (!strcmp(key, "partids"))
+			nr_partids = val;
+		else if (!strcmp(key, "pmgs"))
+			nr_pmgs = val;
+		else if (!strcmp(key, "partids_used"))
+			partids_used = val;
 	}
 	if (cg_readf(root, "mpam.capacity", buf, sizeof(buf)))
 		return false;

@@ -312,8 +312,8 @@ else
 	# Counting goes on meanwhile: the poll reads every counter.
 	sleep 0.5
 	after=$(stat_of "$B" "$comp" bytes)
-	if [ "$(state_of "$I" "$comp" bytes)" = unassigned ] && [ -z "$(stat_of "$I" "$comp" bytes)" ] &&
-	   [ "$after" -ge "$before" ]; then
+	if [ "$(state_of "$I" "$comp" bytes)" = unassigned ] &&
+	   [ -z "$(stat_of "$I" "$comp" bytes)" ] && [ "$after" -ge "$before" ]; then
 		msg="$PROFILE: idle's counter released,"
 		ktap_test_pass "$msg busy's kept counting ($before -> $after)"
 	else
@@ -458,7 +458,8 @@ done
 portion=$(awk '/ portions=/ { sub(/:.*/, "", $1); print $1; exit }' "$CG/mpam.capacity")
 P=$CG/hw_p
 mkdir "$P" && echo +mpam > "$P/cgroup.subtree_control"
-if [ -z "$hcls" ] || ! grep -q '^mem:.* bw.max.steps=' "$CG/mpam.capacity" || [ -z "$portion" ]; then
+if [ -z "$hcls" ] || [ -z "$portion" ] ||
+   ! grep -q '^mem:.* bw.max.steps=' "$CG/mpam.capacity"; then
 	for i in 1 2 3; do
 		ktap_test_skip "$PROFILE: needs byte counters, mem:bw.max and portions"
 	done
@@ -732,7 +733,8 @@ mkdir "$N"
 own_partition "$N"
 new=$(occ "$N")
 nid=$(partid_of "$N")
-ktap_print_msg "L3 occupancy of a busy cgroup $busy (PARTID $lid), of the one created after it $new (PARTID $nid)"
+ktap_print_msg "L3 occupancy of a busy cgroup $busy (PARTID $lid),"
+ktap_print_msg "  of the one created after it $new (PARTID $nid)"
 ktap_print_msg "PARTIDs in limbo: $limbo0 before, $limbo1 after; threshold $threshold bytes"
 echo 18446744073709551615 > "$CG/mpam.limbo.threshold"
 i=0
@@ -745,7 +747,8 @@ echo "$threshold" > "$CG/mpam.limbo.threshold"
 rmdir "$N"
 if [ "$busy" -gt 0 ] && [ $((new * 10)) -lt "$busy" ] && [ "$nid" != "$lid" ] &&
    [ "$limbo1" -gt "$limbo0" ] && [ "$limbo2" = 0 ]; then
-	ktap_test_pass "$PROFILE: a new cgroup reads $new bytes after a busy one's $busy; limbo drains"
+	msg="$PROFILE: a new cgroup reads $new bytes after a busy one's $busy;"
+	ktap_test_pass "$msg limbo drains"
 else
 	ktap_test_fail "$PROFILE: limbo: busy $busy, new $new, in limbo $limbo0 $limbo1 $limbo2"
 fi
