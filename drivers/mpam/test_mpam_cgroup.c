@@ -27,6 +27,27 @@ static u64 pct_frac(u16 pct)
 /* @p percent, in the core's hundredths */
 #define PCT(p)	((p) * MPAM_CG_PCT_ALL / 100)
 
+/* Conversions worked out by hand: a percentage at a width, the field. */
+struct pct_case {
+	u16 pct;
+	unsigned int wd;
+	u16 hw;
+};
+
+static const struct pct_case limits[] = {
+	{ PCT(1), 8, 0x0200 }, { PCT(50), 8, 0x7f00 }, { PCT(99), 8, 0xfd00 },
+	{ PCT(50), 1, 0x0000 }, { PCT(51), 1, 0x8000 }, { PCT(1), 16, 0x028f },
+	{ PCT(99), 16, 0xfd70 }, { PCT(100), 16, 0xffff },
+	/* Two decimals. */
+	{ 1250, 8, 0x1f00 }, { 1340, 16, 0x224d }, { 1, 16, 0x0006 },
+};
+
+static const struct pct_case mins[] = {
+	{ PCT(1), 8, 0x0300 }, { PCT(50), 8, 0x8000 }, { PCT(99), 8, 0xfe00 },
+	{ PCT(100), 1, 0x8000 }, { PCT(1), 16, 0x0290 }, { PCT(100), 16, 0xffff },
+	{ 1340, 16, 0x224e }, { 1, 16, 0x0007 },
+};
+
 static void mpam_cgroup_test_limit_edges(struct kunit *test)
 {
 	static const u16 pcts[] = { 1, PCT(1), PCT(2), 1250, 1340, 3333,
@@ -61,18 +82,10 @@ static void mpam_cgroup_test_limit_edges(struct kunit *test)
 			KUNIT_EXPECT_EQ(test, mpam_pct_to_limit(PCT(1), wd), 0);
 	}
 	/* A few by hand. */
-	KUNIT_EXPECT_EQ(test, mpam_pct_to_limit(PCT(1), 8), 0x0200);
-	KUNIT_EXPECT_EQ(test, mpam_pct_to_limit(PCT(50), 8), 0x7f00);
-	KUNIT_EXPECT_EQ(test, mpam_pct_to_limit(PCT(99), 8), 0xfd00);
-	KUNIT_EXPECT_EQ(test, mpam_pct_to_limit(PCT(50), 1), 0x0000);
-	KUNIT_EXPECT_EQ(test, mpam_pct_to_limit(PCT(51), 1), 0x8000);
-	KUNIT_EXPECT_EQ(test, mpam_pct_to_limit(PCT(1), 16), 0x028f);
-	KUNIT_EXPECT_EQ(test, mpam_pct_to_limit(PCT(99), 16), 0xfd70);
-	KUNIT_EXPECT_EQ(test, mpam_pct_to_limit(PCT(100), 16), 0xffff);
-	/* Two decimals. */
-	KUNIT_EXPECT_EQ(test, mpam_pct_to_limit(1250, 8), 0x1f00);
-	KUNIT_EXPECT_EQ(test, mpam_pct_to_limit(1340, 16), 0x224d);
-	KUNIT_EXPECT_EQ(test, mpam_pct_to_limit(1, 16), 0x0006);
+	for (i = 0; i < ARRAY_SIZE(limits); i++)
+		KUNIT_EXPECT_EQ_MSG(test, mpam_pct_to_limit(limits[i].pct, limits[i].wd),
+				    limits[i].hw, "wd %u pct %u/100", limits[i].wd,
+				    limits[i].pct);
 }
 
 static void mpam_cgroup_test_min_edges(struct kunit *test)
@@ -113,14 +126,10 @@ static void mpam_cgroup_test_min_edges(struct kunit *test)
 		if (wd <= 6)
 			KUNIT_EXPECT_EQ(test, mpam_pct_to_min(PCT(1), wd), lsb);
 	}
-	KUNIT_EXPECT_EQ(test, mpam_pct_to_min(PCT(1), 8), 0x0300);
-	KUNIT_EXPECT_EQ(test, mpam_pct_to_min(PCT(50), 8), 0x8000);
-	KUNIT_EXPECT_EQ(test, mpam_pct_to_min(PCT(99), 8), 0xfe00);
-	KUNIT_EXPECT_EQ(test, mpam_pct_to_min(PCT(100), 1), 0x8000);
-	KUNIT_EXPECT_EQ(test, mpam_pct_to_min(PCT(1), 16), 0x0290);
-	KUNIT_EXPECT_EQ(test, mpam_pct_to_min(PCT(100), 16), 0xffff);
-	KUNIT_EXPECT_EQ(test, mpam_pct_to_min(1340, 16), 0x224e);
-	KUNIT_EXPECT_EQ(test, mpam_pct_to_min(1, 16), 0x0007);
+	for (i = 0; i < ARRAY_SIZE(mins); i++)
+		KUNIT_EXPECT_EQ_MSG(test, mpam_pct_to_min(mins[i].pct, mins[i].wd),
+				    mins[i].hw, "wd %u pct %u/100", mins[i].wd,
+				    mins[i].pct);
 }
 
 static struct kunit_case mpam_cgroup_hw_test_cases[] = {
