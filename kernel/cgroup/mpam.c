@@ -183,6 +183,8 @@ struct mpam_cg {
 	bool has_partid;	/* owns the partition own_id */
 	bool has_pmg;		/* owns pmg within partid */
 	bool no_pmg;		/* found none free: counted in no_pmg */
+	bool monitor;		/* mpam.monitor: asks for an identity */
+	bool ctr_asking;	/* asks for byte counters, see mpam_cg_wants_pmg() */
 	u16 own_id;
 	u16 partid;		/* the partition its tasks run in */
 	u8 pmg;
@@ -234,6 +236,8 @@ struct mpam_cg_hw {
 	unsigned int max_portions;
 	/* Partitions owned by cgroups below the root. */
 	unsigned int nr_parts;
+	/* Cgroups whose mpam.monitor asks for an identity. */
+	unsigned int nr_monitor;
 	struct ida partids;
 	/* Per component of a class with regulators, the internal PARTIDs. */
 	struct ida *regs;
@@ -1875,6 +1879,19 @@ static void mpam_cg_sync_cpus(void)
 	cpumask_clear(&mpam_cg_ipi_mask);
 }
 
+/*
+ * Does @cg need a monitoring identity of its own?  An owner has one,
+ * PMG 0 of its partition.  PMGs are few, so of the others only the
+ * members of a shared partition (they have settings of their own), and
+ * those that ask for one (mpam.monitor) or hold byte counters or ask for
+ * them.  The others are counted within the identity of their parent.
+ */
+static bool mpam_cg_wants_pmg(struct mpam_cg *cg)
+{
+	return cg->has_partid || cg->nr_set || cg->monitor || cg->nr_charged ||
+	       cg->ctr_asking;
+}
+
 static void mpam_cg_put_pmg(struct mpam_cg *cg)
 {
 	if (cg->has_pmg)
@@ -1885,9 +1902,9 @@ static void mpam_cg_put_pmg(struct mpam_cg *cg)
 /*
  * Settle the partition and PMG of @cg from its own state and its parent's,
  * and relabel its tasks if its label changed.  A cgroup that owns a
- * partition monitors through PMG 0 of it; any other gets a free PMG of the
- * partition it runs in, or shares the PMG of its parent (of the owner, in
- * a shared partition).
+ * partition monitors through PMG 0 of it; any other that wants one gets a
+ * free PMG of the partition it runs in, or shares the PMG of its parent
+ * (of the owner, in a shared partition), as those that want none do.
  */
 static void mpam_cg_settle(struct mpam_cg *cg)
 {
@@ -1897,10 +1914,14 @@ static void mpam_cg_settle(struct mpam_cg *cg)
 	int pmg, first;
 	u32 label;
 
-	if (cg->has_pmg && cg->partid == partid)
+	if (cg->has_pmg && cg->partid == partid && mpam_cg_wants_pmg(cg))
 		goto label;
 	mpam_cg_put_pmg(cg);
 	cg->partid = partid;
+	if (!mpam_cg_wants_pmg(cg)) {
+		cg->no_pmg = false;
+		goto label;
+	}
 	map = mpam_cg_pmg_map(partid);
 	/* An owner monitors through PMG 0 unless it took a partition over. */
 	first = cg->has_partid ? 0 : 1;
@@ -2039,7 +2060,7 @@ static void mpam_cg_maybe_deactivate(void)
 
 	lockdep_assert_held(&mpam_cg_mutex);
 	if (!mpam_cg_active || mpam_cg_hw->nr_parts || root->nr_set ||
-	    mpam_cg_hw->nr_ctrs_used)
+	    mpam_cg_hw->nr_ctrs_used || mpam_cg_hw->nr_monitor)
 		return;
 	rcu_read_lock();
 	css_for_each_descendant_pre(pos, &root->css) {
@@ -2959,6 +2980,7 @@ static int mpam_cg_assign_ctrs(struct mpam_cg *cg, struct mpam_cg_class *cls,
 	err = mpam_cg_activate();
 	if (err)
 		goto out;
+	cg->ctr_asking = true;
 	mpam_cg_settle_subtree(cg);
 	mpam_cg_sync_cpus();
 	mpam_cg_apply_rebinds();
@@ -3016,6 +3038,10 @@ static int mpam_cg_set_counters(struct mpam_cg *cg, char *buf)
 		}
 		mutex_unlock(&mpam_cg_mon_mutex);
 	}
+	cg->ctr_asking = false;
+	/* Without counters it may need no identity of its own any more. */
+	if (cg->has_pmg && !mpam_cg_wants_pmg(cg))
+		mpam_cg_move_tasks(cg);
 	mpam_cg_maybe_deactivate();
 out:
 	mutex_unlock(&mpam_cg_mutex);
@@ -3532,6 +3558,54 @@ out:
 	return err;
 }
 
+static int mpam_cg_monitor_show(struct seq_file *sf, void *v)
+{
+	seq_printf(sf, "%d\n", READ_ONCE(css_mpam(seq_css(sf))->monitor));
+	return 0;
+}
+
+/*
+ * mpam.monitor: @on asks for a monitoring identity of its own, so that
+ * mpam.stat has the cgroup's figures; !@on gives it back.
+ */
+static int mpam_cg_set_monitor(struct mpam_cg *cg, bool on)
+{
+	int err = 0;
+
+	cpus_read_lock();
+	mutex_lock(&mpam_cg_mutex);
+	if (!mpam_cg_hw) {
+		err = mpam_cg_gone(cg);
+		goto out;
+	}
+	if (cg->monitor == on)
+		goto out;
+	if (on) {
+		/* An identity labels tasks, as a first setting does. */
+		err = mpam_cg_activate();
+		if (err)
+			goto out;
+	}
+	WRITE_ONCE(cg->monitor, on);
+	mpam_cg_hw->nr_monitor += on ? 1 : -1;
+	mpam_cg_move_tasks(cg);
+	mpam_cg_maybe_deactivate();
+out:
+	mutex_unlock(&mpam_cg_mutex);
+	cpus_read_unlock();
+	return err;
+}
+
+static ssize_t mpam_cg_monitor_write(struct kernfs_open_file *of, char *buf,
+				     size_t nbytes, loff_t off)
+{
+	unsigned int val;
+
+	if (kstrtouint(strstrip(buf), 10, &val) || val > 1)
+		return -EINVAL;
+	return mpam_cg_set_monitor(css_mpam(of_css(of)), val) ?: nbytes;
+}
+
 static int mpam_cg_limbo_show(struct seq_file *sf, void *v)
 {
 	seq_printf(sf, "%llu\n", READ_ONCE(mpam_cg_limbo_bytes));
@@ -3633,6 +3707,12 @@ static struct cftype mpam_cg_files[] = {
 		.seq_show = mpam_cg_stat_state_show,
 	},
 	{
+		.name = "monitor",
+		.flags = CFTYPE_NOT_ON_ROOT,
+		.seq_show = mpam_cg_monitor_show,
+		.write = mpam_cg_monitor_write,
+	},
+	{
 		.name = "events",
 		.flags = CFTYPE_NOT_ON_ROOT,
 		.file_offset = offsetof(struct mpam_cg, events_file),
@@ -3716,6 +3796,8 @@ static void mpam_cg_css_offline(struct cgroup_subsys_state *css)
 	mutex_lock(&mpam_cg_mutex);
 	WRITE_ONCE(cg->online, false);
 	if (mpam_cg_hw) {
+		if (cg->monitor)
+			mpam_cg_hw->nr_monitor--;
 		mpam_cg_put_ctrs(cg);
 		mpam_cg_put_pmg(cg);
 		if (cg->leader) {
@@ -3981,6 +4063,7 @@ static void mpam_cg_drop_all(struct mpam_cg *root, bool failed)
 		mpam_cg_init(cg);
 		cg->has_partid = cg == root;
 		cg->has_pmg = false;
+		cg->monitor = false;
 		cg->partid = 0;
 		cg->pmg = 0;
 		if (cg->label)

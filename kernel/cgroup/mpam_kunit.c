@@ -1040,16 +1040,24 @@ static void mpam_test_pmgs(struct kunit *test)
 	struct fake_tree *t = test->priv;
 
 	KUNIT_ASSERT_EQ(test, write_line(&t->a, MPAM_CG_PORTION, "l3 0f"), 0);
-	/* a owns PMG 0 of its partition, b the only other, c shares b's. */
+	/* a owns PMG 0 of its partition; b and c ask for nothing: a's. */
 	KUNIT_EXPECT_TRUE(test, t->a.has_pmg);
 	KUNIT_EXPECT_EQ(test, t->a.pmg, 0);
+	KUNIT_EXPECT_FALSE(test, t->b.has_pmg);
+	KUNIT_EXPECT_FALSE(test, t->c.has_pmg);
+	KUNIT_EXPECT_EQ(test, t->c.label, MPAM_CG_LABEL(t->a.partid, 0));
+	KUNIT_EXPECT_EQ(test, atomic64_read(&t->c.events[MPAM_CG_EV_NO_PMG]), 0);
+
+	/* b asks: the only other PMG; c, below it, carries it too. */
+	KUNIT_ASSERT_EQ(test, mpam_cg_set_monitor(&t->b, true), 0);
 	KUNIT_EXPECT_TRUE(test, t->b.has_pmg);
 	KUNIT_EXPECT_EQ(test, t->b.pmg, 1);
+	KUNIT_EXPECT_EQ(test, t->c.label, MPAM_CG_LABEL(t->a.partid, 1));
+	/* c asks and finds none: it shares b's, counted once. */
+	KUNIT_ASSERT_EQ(test, mpam_cg_set_monitor(&t->c, true), 0);
 	KUNIT_EXPECT_FALSE(test, t->c.has_pmg);
 	KUNIT_EXPECT_EQ(test, t->c.pmg, 1);
 	KUNIT_EXPECT_EQ(test, atomic64_read(&t->c.events_local[MPAM_CG_EV_NO_PMG]), 1);
-	KUNIT_EXPECT_EQ(test, t->c.label, MPAM_CG_LABEL(t->a.partid, 1));
-	/* no_pmg counts cgroups that start sharing, not each look. */
 	mutex_lock(&mpam_cg_mutex);
 	mpam_cg_settle_subtree(&t->a);
 	mpam_cg_settle_subtree(&t->b);
@@ -1059,6 +1067,16 @@ static void mpam_test_pmgs(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, read_occupancy(test, &t->a), 1000ULL * t->a.partid);
 	KUNIT_EXPECT_EQ(test, read_occupancy(test, &t->b),
 			1000ULL * t->a.partid + 20);
+
+	/* b gives it back: in limbo, but the only one c can have. */
+	KUNIT_ASSERT_EQ(test, mpam_cg_set_monitor(&t->b, false), 0);
+	KUNIT_EXPECT_FALSE(test, t->b.has_pmg);
+	KUNIT_EXPECT_TRUE(test, t->c.has_pmg);
+	KUNIT_EXPECT_EQ(test, t->c.pmg, 1);
+	KUNIT_EXPECT_EQ(test, t->b.label, MPAM_CG_LABEL(t->a.partid, 0));
+	KUNIT_ASSERT_EQ(test, mpam_cg_set_monitor(&t->c, false), 0);
+	KUNIT_EXPECT_FALSE(test, t->c.has_pmg);
+	KUNIT_EXPECT_EQ(test, mpam_cg_hw->nr_monitor, 0);
 }
 
 /*
@@ -1499,6 +1517,7 @@ static void mpam_test_ctr_identity(struct kunit *test)
 
 	/* A child with a PMG of its own: the parent's read needs it too. */
 	fake_cg_init(&child, &e->cg[0]);
+	KUNIT_ASSERT_EQ(test, mpam_cg_set_monitor(&child, true), 0);
 	KUNIT_EXPECT_TRUE(test, child.has_pmg);
 	/* The partition is read whole: one counter is enough. */
 	KUNIT_EXPECT_EQ(test, read_bytes(&e->cg[0], cls, 0, &v), 0);

@@ -110,7 +110,8 @@ else
 fi
 
 # 7: statistics with cat: the slice's, and its service's (mpam-apply
-# enables +mpam in the slice, so its members are monitored each on its own).
+# enables +mpam in the slice; the service, without settings or
+# mpam.monitor, is counted in the slice's figures and its file is empty).
 stat=$(cat "$CG/mpam.stat" "$svc_cg/mpam.stat" 2>&1)
 echo "$stat" | sed 's/^/# /'
 if echo "$stat" | grep -q '^l3:[0-9]* ' && echo "$stat" | stat_parses; then

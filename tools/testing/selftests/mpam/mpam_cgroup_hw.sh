@@ -15,7 +15,7 @@
 
 mpam_start
 mpam_cgroup_start
-ktap_set_plan 17
+ktap_set_plan 18
 
 # Knobs and the register values they must give, per profile: "file line
 # msc-description register value".  The fixed-point values follow
@@ -686,7 +686,7 @@ else
 		ktap_test_fail "$msg $one -> $two bytes"
 	fi
 	for m in q0/m1 q1/m2; do echo "$cls off" > "$K/$m/mpam.counters"; done
-	rmdir "$K"/q*/* "$K"/q* "$K"
+	rmdir "$K"/q*/*/ "$K"/q*/ "$K"
 fi
 
 # 16: a PARTID whose lines are still in a cache is not the next one
@@ -753,7 +753,28 @@ else
 	ktap_test_fail "$PROFILE: limbo: busy $busy, new $new, in limbo $limbo0 $limbo1 $limbo2"
 fi
 
-# 17: every mpam.stat read above parses as opencontainers/cgroups reads
+# 17: PMGs go to the cgroups that ask for them.  A cgroup without
+# settings is counted within its parent's identity (mpam.stat.state says
+# shared) until mpam.monitor asks for one of its own, and gives it back.
+W=$CG/hw_watch
+mkdir "$W"
+before=$(tr '\n' ' ' < "$W/mpam.stat.state")
+echo 1 > "$W/mpam.monitor"
+after=$(tr '\n' ' ' < "$W/mpam.stat.state")
+echo 0 > "$W/mpam.monitor"
+back=$(tr '\n' ' ' < "$W/mpam.stat.state")
+rmdir "$W"
+ktap_print_msg "a new cgroup: $before; asking: $after; given back: $back"
+case "$before|$after|$back" in
+*occupancy=shared*"|"*occupancy=ok*"|"*occupancy=shared*)
+	case $after in
+	*shared*) ktap_test_fail "$PROFILE: mpam.monitor gave no identity: $after" ;;
+	*) ktap_test_pass "$PROFILE: an identity only while mpam.monitor asks for one" ;;
+	esac ;;
+*) ktap_test_fail "$PROFILE: mpam.monitor: $before -> $after -> $back" ;;
+esac
+
+# 18: every mpam.stat read above parses as opencontainers/cgroups reads
 # nested-keyed files: unsigned integers only.
 stat_parse_test
 
