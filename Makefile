@@ -10,7 +10,7 @@ export MPAM_CACHE ?= $(HOME)/.cache/mpam-cgroup
 export KERNEL_SRC
 
 .PHONY: help deps base tree kernel initramfs rootfs qemu kunit kselftest check run \
-	shell series series-build clean-cache
+	shell bench series series-build clean-cache
 
 help:
 	@echo 'make check         build everything and run every test (KUnit + VM kselftests)'
@@ -24,6 +24,7 @@ help:
 	@echo 'make kernel        build the arm64 kernel     make initramfs   build the VM userspace'
 	@echo 'make rootfs        build the Debian root filesystem (mmdebstrap, cached)'
 	@echo 'make qemu          build QEMU with the MPAM platform model (tools/testing/mpam/qemu)'
+	@echo 'make bench         the controller against resctrl, side by side in one boot'
 	@echo 'make series        export the kernel patch series and checkpatch it'
 	@echo 'make series-build  build the kernel at every patch of the series'
 	@echo 'make clean-cache   remove build outputs (keeps downloads and ccache)'
@@ -69,6 +70,10 @@ run: $(if $(ROOTFS),rootfs,$(if $(CMD),initramfs,rootfs))
 
 shell: $(if $(ROOTFS),rootfs,initramfs)
 	@$(if $(PROFILE),MPAM_PROFILE=$(PROFILE)) $(S)/run-vm.sh $(vmargs)
+
+# Not part of check: it measures, see scripts/mpam/bench.sh.
+bench: initramfs qemu
+	@$(S)/bench.sh
 
 series: deps
 	@$(S)/export-series.sh

@@ -18,12 +18,6 @@ total_p=0 total_f=0 total_s=0
 failures=()
 ran=" "
 
-# Anything here in a console log is a kernel bug, whatever the tests said.
-splats='WARNING:|BUG:|Oops|Unable to handle kernel|Kernel panic|Call trace:|'\
-'possible recursive locking|possible circular locking|inconsistent lock state|'\
-'suspicious RCU usage|INFO: task .* blocked|KASAN|unreferenced object|UBSAN|'\
-'sleeping function called from invalid context|list_(add|del) corruption'
-
 count() {	# name passed failed skipped
 	total_p=$((total_p + $2)) total_f=$((total_f + $3)) total_s=$((total_s + $4))
 }

@@ -49,3 +49,9 @@ unlock_cache() {
 	exec 9>&-
 	unset MPAM_LOCKED
 }
+
+# Anything here in a console log is a kernel bug, whatever the tests said.
+splats='WARNING:|BUG:|Oops|Unable to handle kernel|Kernel panic|Call trace:|'\
+'possible recursive locking|possible circular locking|inconsistent lock state|'\
+'suspicious RCU usage|INFO: task .* blocked|KASAN|unreferenced object|UBSAN|'\
+'sleeping function called from invalid context|list_(add|del) corruption'
