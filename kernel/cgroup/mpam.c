@@ -1860,13 +1860,34 @@ static void mpam_cg_label_tasks(struct mpam_cg *cg)
 	css_task_iter_end(&it);
 }
 
+/*
+ * Has @cg's css a css_set, which a task of it, living or exiting, would
+ * pin?  Most cgroups of a big tree have none, and this costs one lock
+ * where a task walk costs several.  A task joins a css without one by
+ * migration, whose attach labels it under mpam_cg_mutex, or by a fork
+ * into its cgroup (CLONE_INTO_CGROUP), which links the new css_set under
+ * css_set_lock before mpam_cg_fork() reads the label: taking the lock
+ * orders that read after the label the caller stored.
+ */
+static bool mpam_cg_has_csets(struct mpam_cg *cg)
+{
+	struct cgroup *cgrp = cg->css.cgroup;
+	bool any;
+
+	spin_lock_irq(&css_set_lock);
+	any = !list_empty(&cgrp->e_csets[mpam_cgrp_id]);
+	spin_unlock_irq(&css_set_lock);
+	return any;
+}
+
 /* Store @label for fork to copy, then give it to @cg's tasks. */
 static void mpam_cg_set_label(struct mpam_cg *cg, u32 label)
 {
 	WRITE_ONCE(cg->label, label);
 	/* Order the label before fork's second look, see mpam_cg_fork(). */
 	smp_mb();
-	mpam_cg_label_tasks(cg);
+	if (mpam_cg_has_csets(cg))
+		mpam_cg_label_tasks(cg);
 }
 
 /* Make the CPUs that run relabelled tasks load the new labels. */
