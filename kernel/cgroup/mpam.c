@@ -144,9 +144,6 @@ struct mpam_cg {
 	struct mpam_cg_config *eff;
 	struct mpam_cg_config *next;
 	struct mpam_cg_share *share;
-	/* A portion of its own lines did not fit: in ->eff, in ->next. */
-	bool fell_back;
-	bool next_fell_back;
 	/*
 	 * Where a class has regulators, per component as ->eff: the
 	 * internal PARTID the partition regulates its subtree with (-1:
@@ -170,24 +167,30 @@ struct mpam_cg {
 	struct list_head claim_node;
 	/*
 	 * mpam.share: the name of the shared partition it is a member of
-	 * while it has settings ("" for none).  The member that owns the
+	 * while it has settings (NULL for none).  The member that owns the
 	 * partition lists the others (members, linked by member_node); they
 	 * run in it (leader) without owning a PARTID.
 	 */
-	char share_name[MPAM_CG_SHARE_LEN];
+	char *share_name;
 	struct mpam_cg *leader;
 	struct list_head members;
 	struct list_head member_node;
 
+	/* Flags and IDs packed: with lockdep, the struct just fits 1 KiB. */
 	bool online;
 	bool has_partid;	/* owns the partition own_id */
 	bool has_pmg;		/* owns pmg within partid */
 	bool no_pmg;		/* found none free: counted in no_pmg */
 	bool monitor;		/* mpam.monitor: asks for an identity */
 	bool ctr_asking;	/* asks for byte counters, see mpam_cg_wants_pmg() */
+	/* A portion of its own lines did not fit: in ->eff, in ->next. */
+	bool fell_back;
+	bool next_fell_back;
+	/* On mpam_cg_hw->rebinds: ctr_key changed, the counters not yet. */
+	bool rebind_pending;
+	u8 pmg;
 	u16 own_id;
 	u16 partid;		/* the partition its tasks run in */
-	u8 pmg;
 	u32 label;		/* MPAM_CG_LABEL(), read by fork */
 
 	/*
@@ -198,19 +201,16 @@ struct mpam_cg {
 	 */
 	struct mpam_cg_ctr *ctrs;
 	u32 ctr_key;
-	/* The last occupancy sample per component, under mpam_cg_mon_mutex. */
-	struct mpam_cg_sample *samples;
-	/* On mpam_cg_hw->rebinds: ctr_key changed, the counters not yet. */
-	bool rebind_pending;
-	struct list_head rebind_node;
-
 	/*
 	 * The misc cgroups its PARTID (part_misc) and its byte counters
 	 * (misc, nr_charged of them) are charged to, while it holds any.
 	 */
+	unsigned int nr_charged;
 	struct misc_cg *part_misc;
 	struct misc_cg *misc;
-	unsigned int nr_charged;
+	/* The last occupancy sample per component, under mpam_cg_mon_mutex. */
+	struct mpam_cg_sample *samples;
+	struct list_head rebind_node;
 
 	atomic64_t events[MPAM_CG_NR_EVENTS];
 	atomic64_t events_local[MPAM_CG_NR_EVENTS];
@@ -2377,7 +2377,7 @@ static int mpam_cg_change(struct mpam_cg *cg, int partid, bool lose)
 /* A member of a shared partition has a share name and settings. */
 static bool mpam_cg_is_member(struct mpam_cg *cg)
 {
-	return cg->share_name[0] && cg->nr_set;
+	return cg->share_name && cg->nr_set;
 }
 
 static bool mpam_cg_line_equal(struct mpam_cg_class *cls,
@@ -2406,7 +2406,8 @@ static bool mpam_cg_same_share(struct mpam_cg *a, struct mpam_cg *b)
 	struct mpam_cg_class *cls;
 	int i;
 
-	if (strcmp(a->share_name, b->share_name))
+	if (!a->share_name != !b->share_name ||
+	    (a->share_name && strcmp(a->share_name, b->share_name)))
 		return false;
 	for_each_mpam_class(cls) {
 		for (i = -1; i < (int)cls->nr_comps; i++) {
@@ -2775,7 +2776,7 @@ out:
 
 static int mpam_cg_set_share(struct mpam_cg *cg, char *buf)
 {
-	char was[MPAM_CG_SHARE_LEN];
+	char *name = NULL, *was;
 	size_t len;
 	int err = 0;
 
@@ -2783,24 +2784,32 @@ static int mpam_cg_set_share(struct mpam_cg *cg, char *buf)
 	len = strlen(buf);
 	if (len >= MPAM_CG_SHARE_LEN || strspn(buf, MPAM_CG_SHARE_CHARS) != len)
 		return -EINVAL;
+	if (len) {
+		name = kstrdup(buf, GFP_KERNEL);
+		if (!name)
+			return -ENOMEM;
+	}
 	cpus_read_lock();
 	mutex_lock(&mpam_cg_mutex);
 	if (!mpam_cg_hw) {
 		err = mpam_cg_gone(cg);
 		goto out;
 	}
-	strscpy(was, cg->share_name);
-	strscpy(cg->share_name, buf);
+	was = cg->share_name;
+	cg->share_name = name;
 	/* Without settings, a share name is kept for when they come. */
 	if (cg->nr_set)
 		err = mpam_cg_place(cg);
 	if (err) {
-		strscpy(cg->share_name, was);
+		cg->share_name = was;
 		mpam_cg_undo(cg, err);
+	} else {
+		name = was;
 	}
 out:
 	mutex_unlock(&mpam_cg_mutex);
 	cpus_read_unlock();
+	kfree(name);
 	return err;
 }
 
@@ -2817,7 +2826,7 @@ static int mpam_cg_share_show(struct seq_file *sf, void *v)
 
 	mutex_lock(&mpam_cg_mutex);
 	if (mpam_cg_can_show(cg, &err))
-		seq_printf(sf, "%s\n", cg->share_name);
+		seq_printf(sf, "%s\n", cg->share_name ?: "");
 	mutex_unlock(&mpam_cg_mutex);
 	return err;
 }
@@ -3841,6 +3850,8 @@ static void mpam_cg_css_offline(struct cgroup_subsys_state *css)
 	}
 	mpam_cg_free_lines(cg);
 	mpam_cg_free_eff(cg);
+	kfree(cg->share_name);
+	cg->share_name = NULL;
 	mutex_unlock(&mpam_cg_mutex);
 	cpus_read_unlock();
 }
@@ -3853,6 +3864,7 @@ static void mpam_cg_css_free(struct cgroup_subsys_state *css)
 	mpam_cg_free_eff(cg);
 	kfree(cg->ctrs);
 	kfree(cg->samples);
+	kfree(cg->share_name);
 	kfree(cg);
 }
 
@@ -4078,7 +4090,8 @@ static void mpam_cg_drop_all(struct mpam_cg *root, bool failed)
 		cg->ctrs = NULL;
 		cg->ctr_key = 0;
 		mpam_cg_free_lines(cg);
-		cg->share_name[0] = '\0';
+		kfree(cg->share_name);
+		cg->share_name = NULL;
 		if (cg->has_partid && cg != root)
 			mpam_cg_uncharge_partid(cg);
 		mpam_cg_init(cg);
