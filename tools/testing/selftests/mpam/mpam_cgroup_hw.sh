@@ -15,7 +15,7 @@
 
 mpam_start
 mpam_cgroup_start
-ktap_set_plan 18
+ktap_set_plan 19
 
 # Knobs and the register values they must give, per profile: "file line
 # msc-description register value".  The fixed-point values follow
@@ -31,18 +31,24 @@ bw.max|l3 50|cache L3 id=1|mbw_max|0x00007f00
 bw.max|mem 25|memory|mbw_max|0x00003f00
 bw.max|mem 12.5|memory|mbw_max|0x00001f00
 bw.min|mem 10|memory|mbw_min|0x1a00"
+	changes="cache.portion|l3 f|l3 3|cache L3 id=1
+bw.max|mem 25|mem 30|memory"
 	;;
 kunpeng)
 	knobs="cache.portion|l3:2 10000|cache L3 id=2|cpbm|0x10000
 cache.portion|l2:101 3|cache L2 id=101|cpbm|0x3
 bw.max|mem 50|memory|mbw_max|0x00007e00
 bw.max|mem 12.6|memory|mbw_max|0x00002000"
+	changes="cache.portion|l3:2 10000|l3:2 0f000|cache L3 id=2
+bw.max|mem 50|mem 40|memory"
 	;;
 scarce)
 	knobs="cache.portion|l3 f|cache L3 id=1|cpbm|0xf
 cache.portion|l2:101 3|cache L2 id=101|cpbm|0x3
 bw.max|l3 50|cache L3 id=1|mbw_max|0x00007000
 bw.max|mem 25|memory|mbw_max|0x00003000"
+	changes="cache.portion|l3 f|l3 3|cache L3 id=1
+bw.max|mem 25|mem 30|memory"
 	;;
 *) ktap_exit_fail_msg "unknown profile $PROFILE" ;;
 esac
@@ -188,6 +194,34 @@ if [ $bad = 0 ]; then
 else
 	mpam-host state | sed 's/^/# /'
 	ktap_test_fail "$PROFILE: knobs and registers disagree"
+fi
+
+# 19: changing one control of a partition costs the accesses it needs:
+# PART_SEL, then the control's register (no portion bitmap here is wider
+# than one word).  The model counts every access to an MSC; nothing
+# polls them at this point, which an idle second before shows.
+changes_ok=0 changes_msg=
+echo "$changes" > /tmp/changes
+while IFS='|' read -r file one two what; do
+	msc=$(msc_index "$what")
+	m0=$(mpam-host access-count "$msc")
+	sleep 1
+	m1=$(mpam-host access-count "$msc")
+	for i in 1 2 3 4 5; do
+		echo "$two" > "$A/mpam.$file" && echo "$one" > "$A/mpam.$file" ||
+			ktap_print_msg "writing mpam.$file failed"
+	done
+	m2=$(mpam-host access-count "$msc")
+	per=$(( (m2 - m1) / 10 ))
+	changes_msg="$changes_msg mpam.$file $per (idle $((m1 - m0)));"
+	[ "$per" = 2 ] || changes_ok=1
+done < /tmp/changes
+if [ -z "$changes_msg" ]; then
+	ktap_test_fail "$PROFILE: no control change to count accesses of"
+elif [ $changes_ok = 0 ]; then
+	ktap_test_pass "$PROFILE: a control change writes PART_SEL and the control:$changes_msg"
+else
+	ktap_test_fail "$PROFILE: accesses per control change, want 2:$changes_msg"
 fi
 
 # 2: a task of the cgroup carries its PARTID on the CPU.
