@@ -580,6 +580,26 @@ static double cgroup_bytes(const char *dir, int n)
 	return (kb1 - kb0) * 1024 / n;
 }
 
+/* The interface files of a new child of @dir. */
+static int cgroup_files(const char *dir)
+{
+	char path[256];
+	struct dirent *e;
+	int n = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s/files", dir);
+	mkcg(path);
+	d = opendir(path);
+	if (!d)
+		die("opendir %s: %s", path, strerror(errno));
+	while ((e = readdir(d)))
+		n += e->d_name[0] != '.';
+	closedir(d);
+	rmcg(path);
+	return n;
+}
+
 static void row_memory(void)
 {
 	static const char *const dirs[3] = { B "/plain", P, B "/mpam" };
@@ -609,6 +629,9 @@ static void row_memory(void)
 		  "pids css", median(add[1], rounds) / 1024, "KB", -1, -1);
 	printf("| memory per cgroup without a css | %.1f KB | | |\n",
 	       median(v[0], rounds) / 1024);
+	printf("| interface files the css adds | %d | pids css %d | |\n",
+	       cgroup_files(dirs[2]) - cgroup_files(dirs[0]),
+	       cgroup_files(dirs[1]) - cgroup_files(dirs[0]));
 	rounds = env_int("BENCH_ROUNDS", 5);
 }
 
@@ -683,7 +706,7 @@ static double m_write(int side, void *arg, double *mm)
 static double m_move(int side, void *arg, double *mm)
 {
 	struct side s;
-	char a[64], b[64];
+	char a[128], b[128];
 	pid_t pid;
 	double t0;
 	int i;
@@ -1130,7 +1153,7 @@ static void row_classed(void)
 	const char *dir = B "/pods";
 	int big = env_int("BENCH_CLASSED", 1000), small = big / 10, i;
 	char path[256];
-	double t[2], t0 = 0;
+	double t[2] = { 0 }, t0 = 0;
 
 	if (!want_row("classed") || small < 1)
 		return;
