@@ -234,6 +234,8 @@ struct mpam_cg_hw {
 	unsigned int nr_comps;
 	/* The widest portion bitmap of any class. */
 	unsigned int max_portions;
+	/* Three bitmaps that wide, for a write under mpam_cg_mutex. */
+	unsigned long *scratch;
 	/* Partitions owned by cgroups below the root. */
 	unsigned int nr_parts;
 	/* Cgroups whose mpam.monitor asks for an identity. */
@@ -2680,16 +2682,14 @@ static int mpam_cg_write(struct mpam_cg *cg, int ctrl, char *buf)
 		goto out_unlock;
 	}
 	longs = BITS_TO_LONGS(mpam_cg_hw->max_portions);
-	req.portion = kcalloc(3 * longs, sizeof(unsigned long), GFP_KERNEL);
-	err = -ENOMEM;
-	if (!req.portion)
-		goto out_unlock;
+	req.portion = mpam_cg_hw->scratch;
 	saved.portion = req.portion + longs;
 	saved.exclusive = req.portion + 2 * longs;
+	bitmap_zero(req.portion, mpam_cg_hw->max_portions);
 
 	err = mpam_cg_store(cg, ctrl, buf, &req, &saved);
 	if (err)
-		goto out_free;
+		goto out_deactivate;
 	cg->nr_set += req.delta;
 	/* While nobody has settings, a write that sets nothing needs nothing. */
 	if (!mpam_cg_active)
@@ -2701,8 +2701,7 @@ static int mpam_cg_write(struct mpam_cg *cg, int ctrl, char *buf)
 		mpam_cg_undo(cg, err);
 		err = err == -EALREADY ? 0 : err;
 	}
-out_free:
-	kfree(req.portion);
+out_deactivate:
 	mpam_cg_maybe_deactivate();
 out_unlock:
 	mutex_unlock(&mpam_cg_mutex);
@@ -3993,6 +3992,7 @@ static void mpam_cg_hw_free(struct mpam_cg_hw *hw)
 	kfree(hw->regs);
 	kvfree(hw->pmgs);
 	kfree(hw->ctr_owner);
+	bitmap_free(hw->scratch);
 	kfree(hw);
 }
 
@@ -4030,7 +4030,9 @@ static struct mpam_cg_hw *mpam_cg_hw_alloc(struct mpam_cg_provider *prov)
 	hw->regs = kcalloc(hw->nr_comps, sizeof(*hw->regs), GFP_KERNEL);
 	for (i = 0; hw->regs && i < hw->nr_comps; i++)
 		ida_init(&hw->regs[i]);
-	if (hw->pmgs && hw->ctr_owner && hw->regs)
+	hw->scratch = bitmap_zalloc(3 * BITS_TO_LONGS(max(hw->max_portions, 1U)) *
+				    BITS_PER_LONG, GFP_KERNEL);
+	if (hw->pmgs && hw->ctr_owner && hw->regs && hw->scratch)
 		return hw;
 	mpam_cg_hw_free(hw);
 	return NULL;
