@@ -18,6 +18,7 @@ log=$logdir/bench.log out=$logdir/bench.md
 vars=
 for v in $(compgen -e | grep '^BENCH_' || true); do
 	case $v in BENCH_PROFILE|BENCH_SMP) continue ;; esac
+	case ${!v} in *[!A-Za-z0-9_,.-]*) die "$v: letters, digits and , . _ - only" ;; esac
 	vars="$vars $v=${!v}"
 done
 profile=${BENCH_PROFILE:-server}
