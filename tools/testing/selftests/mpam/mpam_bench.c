@@ -702,6 +702,20 @@ static double m_write(int side, void *arg, double *mm)
 
 #define MOVES	60
 
+/* The components of class @cls ("l3", "mem") in the root's mpam.capacity. */
+static int class_comps(const char *cls)
+{
+	char buf[4096], key[16], *p;
+	int n = 0;
+
+	if (rd(CG "/mpam.capacity", buf, sizeof(buf)) < 0)
+		die("mpam.capacity");
+	snprintf(key, sizeof(key), "%s:", cls);
+	for (p = buf; p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		n += !strncmp(p, key, strlen(key));
+	return n;
+}
+
 /* Side 0: between two partitions; side 1: between two plain cgroups. */
 static double m_move(int side, void *arg, double *mm)
 {
@@ -1245,6 +1259,10 @@ int main(int argc, char **argv)
 			m_write, &portion);
 		run_row("bw", "bandwidth write", "resctrl schemata", "ms",
 			m_write, &bw);
+		if (want_row("portion") || want_row("bw"))
+			printf("| MMIO a write needs (PART_SEL and the register, %s) | %d for a portion, %d for a limit | | |\n",
+			       "per component", 2 * class_comps("l3"),
+			       2 * class_comps("mem"));
 	}
 	run_row("move", "task move between two partitions", "two plain cgroups",
 		"ms", m_move, NULL);
