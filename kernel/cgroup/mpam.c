@@ -3901,7 +3901,15 @@ static void mpam_cg_fork(struct task_struct *task)
 	if (!smp_load_acquire(&mpam_cg_active)) {
 		if (ops->inherit_label)
 			ops->inherit_label(task);
-		return;
+		/*
+		 * An activation since the look above may have walked past the
+		 * child and given it its cgroup's label, which the copy just
+		 * undid: look again after the copy, as the walk looks at the
+		 * task lists after it set mpam_cg_active.
+		 */
+		smp_mb();
+		if (!READ_ONCE(mpam_cg_active))
+			return;
 	}
 	rcu_read_lock();
 	cg = css_mpam(task_css(task, mpam_cgrp_id));
