@@ -39,6 +39,8 @@
 #include <linux/cpu.h>
 #include <linux/cpumask.h>
 #include <linux/ctype.h>
+#include <linux/debugfs.h>
+#include <linux/delay.h>
 #include <linux/idr.h>
 #include <linux/kstrtox.h>
 #include <linux/misc_cgroup.h>
@@ -3881,6 +3883,36 @@ static void mpam_cg_attach(struct cgroup_taskset *tset)
 	mutex_unlock(&mpam_cg_mutex);
 }
 
+#ifdef CONFIG_CGROUP_MPAM_DEBUG
+static u32 mpam_cg_fork_delay_ms;
+static u32 mpam_cg_fork_delay_tgid;
+
+/*
+ * Widen the windows of mpam_cg_fork() for forks by one process, so that
+ * the selftests of tools/testing/selftests/mpam can race a relabel or an
+ * activation against them every time rather than by chance.
+ */
+static void mpam_cg_fork_delay(void)
+{
+	u32 tgid = READ_ONCE(mpam_cg_fork_delay_tgid);
+
+	if (tgid && tgid == task_tgid_nr(current))
+		msleep(READ_ONCE(mpam_cg_fork_delay_ms));
+}
+
+static int __init mpam_cg_debugfs_init(void)
+{
+	struct dentry *dir = debugfs_create_dir("mpam_cgroup", NULL);
+
+	debugfs_create_u32("fork_delay_ms", 0600, dir, &mpam_cg_fork_delay_ms);
+	debugfs_create_u32("fork_delay_tgid", 0600, dir, &mpam_cg_fork_delay_tgid);
+	return 0;
+}
+late_initcall(mpam_cg_debugfs_init);
+#else
+static inline void mpam_cg_fork_delay(void) { }
+#endif
+
 /*
  * Label a new task, CLONE_INTO_CGROUP included, without the mutex: it is
  * already on its cgroup's task list, so a relabel either sees it or
@@ -3899,6 +3931,7 @@ static void mpam_cg_fork(struct task_struct *task)
 		return;
 	/* Pairs with the release in mpam_cg_maybe_deactivate(). */
 	if (!smp_load_acquire(&mpam_cg_active)) {
+		mpam_cg_fork_delay();
 		if (ops->inherit_label)
 			ops->inherit_label(task);
 		/*
@@ -3911,16 +3944,19 @@ static void mpam_cg_fork(struct task_struct *task)
 		if (!READ_ONCE(mpam_cg_active))
 			return;
 	}
-	rcu_read_lock();
-	cg = css_mpam(task_css(task, mpam_cgrp_id));
+	/*
+	 * The child's css_set pins its css, and the child cannot migrate
+	 * before its fork ends (cgroup_threadgroup_rwsem).
+	 */
+	cg = css_mpam(task_css_check(task, mpam_cgrp_id, true));
 	do {
 		label = READ_ONCE(cg->label);
+		mpam_cg_fork_delay();
 		ops->set_label(task, MPAM_CG_LABEL_PARTID(label),
 			       MPAM_CG_LABEL_PMG(label));
 		/* Store the task's label before looking again. */
 		smp_mb();
 	} while (READ_ONCE(cg->label) != label);
-	rcu_read_unlock();
 }
 
 struct cgroup_subsys mpam_cgrp_subsys = {
