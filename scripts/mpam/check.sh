@@ -106,6 +106,9 @@ MPAM_PROFILE=server MPAM_SMP=2 vmjob server-error "echo profile server; cd /ksel
 # The same for the mpam cgroup controller, on the smallest profile.
 MPAM_PROFILE=scarce MPAM_SMP=2 vmjob cgroup-error "echo profile scarce; cd /kselftest &&
 	MPAM_TEST_INJECT_ERROR=1 ./run_kselftest.sh -t mpam:mpam_cgroup_error.sh"
+# And at a random moment of the controller's stress test (mpam_stress).
+MPAM_PROFILE=server MPAM_SMP=2 vmjob stress-error "echo profile server; cd /kselftest &&
+	MPAM_STRESS_INJECT_ERROR=1 MPAM_STRESS_SECONDS=60 ./run_kselftest.sh -t mpam:mpam_stress"
 
 # The feature table of README.md is generated from the profile jobs'
 # "# feature:" lines: a table that no longer matches the tests fails.

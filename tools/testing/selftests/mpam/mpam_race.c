@@ -74,7 +74,7 @@ static bool inactive(void)
 			umount(RC);
 			return true;
 		}
-		msleep(50);
+		sleep_ms(50);
 	}
 	return false;
 }
@@ -145,7 +145,7 @@ static bool race(const char *name, const char *from, const char *into,
 		return false;
 	}
 	/* The fork is held for DELAY_MS: write in the middle of it. */
-	msleep(DELAY_MS / 5);
+	sleep_ms(DELAY_MS / 5);
 	err = write_fn();
 	wrote = now();
 	if (read(fds[0], &child, sizeof(child)) != sizeof(child) || child < 0)
@@ -160,7 +160,7 @@ static bool race(const char *name, const char *from, const char *into,
 		ksft_print_msg("%s: the fork was not held across the write\n", name);
 		goto out;
 	}
-	msleep(300);
+	sleep_ms(300);
 	if (cg_label(cg, &partid, &pmg) || cpu_label(1, &hw_partid, &hw_pmg)) {
 		ksft_print_msg("%s: no label to compare\n", name);
 		goto out;

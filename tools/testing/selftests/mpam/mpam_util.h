@@ -98,7 +98,7 @@ static inline double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static inline void msleep(int ms)
+static inline void sleep_ms(int ms)
 {
 	usleep(ms * 1000);
 }
