@@ -85,18 +85,21 @@ hostjob model model_tests
 # KUnit: every built-in suite runs before init when kunit.enable=1.
 vmjob kunit true "kunit.enable=1"
 
-# kselftests installed in the initramfs, in TAP.
-# Only our tests of the cgroup collection: the others need options and
-# controllers this kernel does not have.
-vmjob kselftest "cd /kselftest && ./run_kselftest.sh -c mpam -t cgroup:test_mpam"
+# kselftests installed in the initramfs, in TAP: ours, and those of the
+# kernel's cgroup collection that pass on this kernel and the emulator,
+# the regression guard of the cgroup core patch (see README.md, The
+# tests, for the others and why they do not run).
+cgroup_tests="-t cgroup:test_mpam -t cgroup:test_core -t cgroup:test_freezer"
+cgroup_tests+=" -t cgroup:test_kill -t cgroup:test_pids -t cgroup:test_cpuset"
+vmjob kselftest "cd /kselftest && ./run_kselftest.sh -c mpam $cgroup_tests"
 
 # The same kselftests on each profile of the emulated MPAM platform; there
 # mpam_platform.sh checks resctrl against the registers the model saw.
-profile() {	# name smp
+profile() {	# name smp [run_kselftest.sh tests besides -c mpam]
 	MPAM_PROFILE=$1 MPAM_SMP=$2 vmjob "$1" \
-		"echo profile $1; cd /kselftest && ./run_kselftest.sh -c mpam -t cgroup:test_mpam"
+		"echo profile $1; cd /kselftest && ./run_kselftest.sh -c mpam ${3:--t cgroup:test_mpam}"
 }
-profile server 2
+profile server 2 "$cgroup_tests"
 profile kunpeng 4
 profile scarce 2
 
