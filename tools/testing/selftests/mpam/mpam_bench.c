@@ -33,9 +33,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CG	"/sys/fs/cgroup"
+#include "mpam_util.h"
+
 #define B	CG "/bench"
-#define RC	"/sys/fs/resctrl"
 /* The comparator of the mpam css: a pids css, outside B (mpam only). */
 #define P	CG "/bench-pids"
 
@@ -59,57 +59,12 @@ static void die(const char *fmt, ...)
 	exit(1);
 }
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int env_int(const char *name, int def)
-{
-	const char *s = getenv(name);
-
-	return s && *s ? atoi(s) : def;
-}
-
-/* One write() of @s to @path: 0 or -errno. */
-static int wr(const char *path, const char *s)
-{
-	ssize_t len = strlen(s), ret;
-	int fd = open(path, O_WRONLY);
-
-	if (fd < 0)
-		return -errno;
-	ret = write(fd, s, len);
-	ret = ret < 0 ? -errno : 0;
-	close(fd);
-	return ret;
-}
-
 static void must_wr(const char *path, const char *s)
 {
 	int err = wr(path, s);
 
 	if (err)
 		die("write '%s' to %s: %s", s, path, strerror(-err));
-}
-
-/* Read @path whole into @buf: the length, or -errno. */
-static ssize_t rd(const char *path, char *buf, size_t size)
-{
-	ssize_t n, len = 0;
-	int fd = open(path, O_RDONLY);
-
-	if (fd < 0)
-		return -errno;
-	while (len < (ssize_t)size - 1 &&
-	       (n = read(fd, buf + len, size - 1 - len)) > 0)
-		len += n;
-	buf[len] = 0;
-	close(fd);
-	return len;
 }
 
 static void mkcg(const char *path)
