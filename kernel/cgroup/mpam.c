@@ -21,10 +21,11 @@
  * monitored on their own.
  *
  * Locking: mpam_cg_mutex protects the provider's state, the settings,
- * the partition and PMG of every cgroup, the byte counters and the labels
- * of tasks.  It nests inside cpus_read_lock(): the attach path takes them
- * in that order, and the provider needs the CPUs held to program the
- * hardware.  The fork path reads a cgroup's label without the lock.
+ * the partition and PMG of every cgroup, the byte counters and the
+ * cgroups' labels.  It nests inside cpus_read_lock(): the provider needs
+ * the CPUs held to program the hardware.  Fork and attach must not take
+ * it (see mpam_cg_attach()): they label their tasks from the cgroup's
+ * label without it, and relabels look for them on the task lists.
  * Monitors are read without either: mpam_cg_mon_mutex, inside
  * mpam_cg_mutex, serialises every use of them (binding, reading and
  * polling counters, sampling occupancy) and the coming and going of the
@@ -1868,10 +1869,10 @@ static void mpam_cg_label_tasks(struct mpam_cg *cg)
  * Has @cg's css a css_set, which a task of it, living or exiting, would
  * pin?  Most cgroups of a big tree have none, and this costs one lock
  * where a task walk costs several.  A task joins a css without one by
- * migration, whose attach labels it under mpam_cg_mutex, or by a fork
- * into its cgroup (CLONE_INTO_CGROUP), which links the new css_set under
- * css_set_lock before mpam_cg_fork() reads the label: taking the lock
- * orders that read after the label the caller stored.
+ * migration or by a fork into its cgroup (CLONE_INTO_CGROUP), which both
+ * link the new css_set under css_set_lock before mpam_cg_attach() or
+ * mpam_cg_fork() reads the label: taking the lock orders that read after
+ * the label the caller stored.
  */
 static bool mpam_cg_has_csets(struct mpam_cg *cg)
 {
@@ -1892,6 +1893,26 @@ static void mpam_cg_set_label(struct mpam_cg *cg, u32 label)
 	smp_mb();
 	if (mpam_cg_has_csets(cg))
 		mpam_cg_label_tasks(cg);
+}
+
+/*
+ * Give every task the default label, once every cgroup below @root has
+ * it (the caller stored 0 in their labels).  Every task rather than the
+ * tasks of each cgroup: attach labels migrated tasks without the mutex
+ * and only while the controller is active, so a walk of the cgroups'
+ * task lists could miss a task that moves from a cgroup it has not
+ * reached to one it has passed, and nothing would label it afterwards.
+ */
+static void mpam_cg_label_all_default(struct mpam_cg *root)
+{
+	struct task_struct *g, *t;
+
+	/* Order the cgroups' labels before the tasks', as fork reads them. */
+	smp_mb();
+	rcu_read_lock();
+	for_each_process_thread(g, t)
+		mpam_cg_label_task(t, root);
+	rcu_read_unlock();
 }
 
 /* Make the CPUs that run relabelled tasks load the new labels. */
@@ -2098,10 +2119,10 @@ static void mpam_cg_maybe_deactivate(void)
 		cg->partid = 0;
 		cg->pmg = 0;
 		cg->ctr_key = 0;
-		if (cg->label)
-			mpam_cg_set_label(cg, 0);
+		WRITE_ONCE(cg->label, 0);
 	}
 	rcu_read_unlock();
+	mpam_cg_label_all_default(root);
 	/*
 	 * Every task has the default label: from now on a fork gives its
 	 * child the label of the parent as it is then, which a child whose
@@ -3869,28 +3890,14 @@ static void mpam_cg_css_free(struct cgroup_subsys_state *css)
 	kfree(cg);
 }
 
-static void mpam_cg_attach(struct cgroup_taskset *tset)
-{
-	struct cgroup_subsys_state *css;
-	struct task_struct *task;
-
-	mutex_lock(&mpam_cg_mutex);
-	if (mpam_cg_active) {
-		cgroup_taskset_for_each(task, css, tset)
-			mpam_cg_label_task(task, css_mpam(css));
-		mpam_cg_sync_cpus();
-	}
-	mutex_unlock(&mpam_cg_mutex);
-}
-
 #ifdef CONFIG_CGROUP_MPAM_DEBUG
 static u32 mpam_cg_fork_delay_ms;
 static u32 mpam_cg_fork_delay_tgid;
 
 /*
- * Widen the windows of mpam_cg_fork() for forks by one process, so that
- * the selftests of tools/testing/selftests/mpam can race a relabel or an
- * activation against them every time rather than by chance.
+ * Widen the windows of mpam_cg_fork() for the forks of one process, so
+ * that the selftests of tools/testing/selftests/mpam can race a relabel
+ * or an activation against them every time rather than by chance.
  */
 static void mpam_cg_fork_delay(void)
 {
@@ -3914,6 +3921,61 @@ static inline void mpam_cg_fork_delay(void) { }
 #endif
 
 /*
+ * Give @task, already on @cg's task list, @cg's label without the mutex:
+ * a relabel of @cg either finds the task on the list, or changed the
+ * label before the second look below.
+ */
+static void mpam_cg_label_linked(const struct mpam_cg_ops *ops,
+				 struct task_struct *task, struct mpam_cg *cg)
+{
+	u32 label;
+
+	do {
+		label = READ_ONCE(cg->label);
+		mpam_cg_fork_delay();
+		ops->set_label(task, MPAM_CG_LABEL_PARTID(label),
+			       MPAM_CG_LABEL_PMG(label));
+		/* Store the task's label before looking again. */
+		smp_mb();
+	} while (READ_ONCE(cg->label) != label);
+}
+
+/*
+ * Label migrated tasks without mpam_cg_mutex: attach runs with
+ * cgroup_threadgroup_rwsem held for writing, which every fork waits
+ * for, kthreadd's of new workqueue workers included, while a setting
+ * write holds the mutex until the provider's work on another CPU ran.
+ * Taking the mutex here deadlocked once that CPU's workers all waited
+ * for cgroup_mutex, which the migration holds too.
+ *
+ * The tasks are on their new cgroups' lists already, so fork's protocol
+ * applies: while the controller is active, each takes its cgroup's label
+ * as in mpam_cg_label_linked(); an activation that this misses finds
+ * them on the lists, and a deactivation labels every task in the system
+ * (mpam_cg_label_all_default()).  A task running on another CPU is
+ * interrupted to load its label, as mpam_cg_label_task() has it noted.
+ */
+static void mpam_cg_attach(struct cgroup_taskset *tset)
+{
+	const struct mpam_cg_ops *ops = READ_ONCE(mpam_cg_fork_ops);
+	struct cgroup_subsys_state *css;
+	struct task_struct *task;
+
+	if (!ops)
+		return;
+	/* Order the moves before the look, as activation does the reverse. */
+	smp_mb();
+	if (!smp_load_acquire(&mpam_cg_active))
+		return;
+	cgroup_taskset_for_each(task, css, tset) {
+		mpam_cg_label_linked(ops, task, css_mpam(css));
+		if (task_curr(task))
+			smp_call_function_single(task_cpu(task), ops->sync_cpu,
+						 NULL, true);
+	}
+}
+
+/*
  * Label a new task, CLONE_INTO_CGROUP included, without the mutex: it is
  * already on its cgroup's task list, so a relabel either sees it or
  * changed the label before the second look below.  Until the controller
@@ -3924,8 +3986,6 @@ static inline void mpam_cg_fork_delay(void) { }
 static void mpam_cg_fork(struct task_struct *task)
 {
 	const struct mpam_cg_ops *ops = READ_ONCE(mpam_cg_fork_ops);
-	struct mpam_cg *cg;
-	u32 label;
 
 	if (!ops)
 		return;
@@ -3948,15 +4008,8 @@ static void mpam_cg_fork(struct task_struct *task)
 	 * The child's css_set pins its css, and the child cannot migrate
 	 * before its fork ends (cgroup_threadgroup_rwsem).
 	 */
-	cg = css_mpam(task_css_check(task, mpam_cgrp_id, true));
-	do {
-		label = READ_ONCE(cg->label);
-		mpam_cg_fork_delay();
-		ops->set_label(task, MPAM_CG_LABEL_PARTID(label),
-			       MPAM_CG_LABEL_PMG(label));
-		/* Store the task's label before looking again. */
-		smp_mb();
-	} while (READ_ONCE(cg->label) != label);
+	mpam_cg_label_linked(ops, task,
+			     css_mpam(task_css_check(task, mpam_cgrp_id, true)));
 }
 
 struct cgroup_subsys mpam_cgrp_subsys = {
@@ -4146,10 +4199,10 @@ static void mpam_cg_drop_all(struct mpam_cg *root, bool failed)
 		cg->monitor = false;
 		cg->partid = 0;
 		cg->pmg = 0;
-		if (cg->label)
-			mpam_cg_set_label(cg, 0);
+		WRITE_ONCE(cg->label, 0);
 	}
 	rcu_read_unlock();
+	mpam_cg_label_all_default(root);
 	mutex_unlock(&mpam_cg_mon_mutex);
 	mpam_cg_sync_cpus();
 
