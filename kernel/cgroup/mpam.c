@@ -2472,7 +2472,8 @@ static bool mpam_cg_splits_share(struct mpam_cg *cg)
 		bool in = mpam_cg_below(owner, cg);
 
 		list_for_each_entry(m, &owner->members, member_node) {
-			if (mpam_cg_below(m, cg) != in)
+			/* @cg itself, a member that is leaving its share. */
+			if (m != cg && mpam_cg_below(m, cg) != in)
 				return true;
 		}
 	}

@@ -977,6 +977,15 @@ static void mpam_test_share(struct kunit *test)
 	KUNIT_EXPECT_PTR_EQ(test, t->e.leader, &t->c);
 	KUNIT_EXPECT_EQ(test, mpam_cg_hw->nr_parts, 2);
 
+	/* A member leaves by its name alone, and comes back by it. */
+	KUNIT_ASSERT_EQ(test, write_share(&t->e, ""), 0);
+	KUNIT_EXPECT_TRUE(test, t->e.has_partid);
+	KUNIT_EXPECT_TRUE(test, list_empty(&t->c.members));
+	KUNIT_EXPECT_EQ(test, mpam_cg_hw->nr_parts, 3);
+	KUNIT_ASSERT_EQ(test, write_share(&t->e, "gold"), 0);
+	KUNIT_EXPECT_PTR_EQ(test, t->e.leader, &t->c);
+	KUNIT_EXPECT_EQ(test, mpam_cg_hw->nr_parts, 2);
+
 	/* The owner leaves: the partition, as programmed, stays e's. */
 	applies = fake_hw_of(&fake_mem)->applies;
 	KUNIT_ASSERT_EQ(test, write_share(&t->c, ""), 0);
