@@ -3964,7 +3964,10 @@ static void mpam_cg_attach(struct cgroup_taskset *tset)
 
 	if (!ops)
 		return;
-	/* Order the moves before the look, as activation does the reverse. */
+	/*
+	 * Order the moves before the look, as activation does the reverse;
+	 * the acquire pairs with the release in mpam_cg_maybe_deactivate().
+	 */
 	smp_mb();
 	if (!smp_load_acquire(&mpam_cg_active))
 		return;
