@@ -747,15 +747,19 @@ done
 partids_limbo() {
 	awk '$1 == "partids_limbo" { print $2 }' "$CG/mpam.ids"
 }
+# Free what is in limbo: the highest threshold, and a few looks.
+drain_limbo() {
+	echo 18446744073709551615 > "$CG/mpam.limbo.threshold"
+	i=0
+	while [ $i -lt 30 ] && [ "$(partids_limbo)" != 0 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
 # PARTIDs that earlier tests left in limbo would drain while the test
-# counts: free them first, with the highest threshold.
+# counts: free them first.
 threshold=$(cat "$CG/mpam.limbo.threshold")
-echo 18446744073709551615 > "$CG/mpam.limbo.threshold"
-i=0
-while [ $i -lt 30 ] && [ "$(partids_limbo)" != 0 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
+drain_limbo
 limbo0=$(partids_limbo)
 # The model's idle lines fade within a second: with a threshold of 0,
 # the freed PARTID stays in limbo for as long as the test looks.
@@ -781,12 +785,7 @@ nid=$(partid_of "$N")
 ktap_print_msg "L3 occupancy of a busy cgroup $busy (PARTID $lid),"
 ktap_print_msg "  of the one created after it $new (PARTID $nid)"
 ktap_print_msg "PARTIDs in limbo: $limbo0 before, $limbo1 after; threshold $threshold bytes"
-echo 18446744073709551615 > "$CG/mpam.limbo.threshold"
-i=0
-while [ $i -lt 30 ] && [ "$(partids_limbo)" != 0 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
+drain_limbo
 limbo2=$(partids_limbo)
 echo "$threshold" > "$CG/mpam.limbo.threshold"
 rmdir "$N"
