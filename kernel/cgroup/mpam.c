@@ -3964,11 +3964,9 @@ static void mpam_cg_attach(struct cgroup_taskset *tset)
 
 	if (!ops)
 		return;
-	/*
-	 * Order the moves before the look, as activation does the reverse;
-	 * the acquire pairs with the release in mpam_cg_maybe_deactivate().
-	 */
+	/* Order the moves before the look, as activation does the reverse. */
 	smp_mb();
+	/* Pairs with the release in mpam_cg_maybe_deactivate(). */
 	if (!smp_load_acquire(&mpam_cg_active))
 		return;
 	cgroup_taskset_for_each(task, css, tset) {

@@ -1215,9 +1215,9 @@ int main(int argc, char **argv)
 		run_row("bw", "bandwidth write", "resctrl schemata", "ms",
 			m_write, &bw);
 		if (want_row("portion") || want_row("bw"))
-			printf("| MMIO a write needs (PART_SEL and the register, %s) | %d for a portion, %d for a limit | | |\n",
-			       "per component", 2 * class_comps("l3"),
-			       2 * class_comps("mem"));
+			printf("| %s | %d for a portion, %d for a limit | | |\n",
+			       "MMIO a write needs (PART_SEL and the register, per component)",
+			       2 * class_comps("l3"), 2 * class_comps("mem"));
 	}
 	run_row("move", "task move between two partitions", "two plain cgroups",
 		"ms", m_move, NULL);

@@ -215,10 +215,12 @@ int main(void)
 	 * state (before the first activation it has nothing to do).
 	 */
 	if (set_portion(A, "1") || set_portion(A, "default") || !inactive()) {
-		ksft_test_result_skip("activation against fork: cannot get the controller inactive\n");
+		ksft_test_result_skip("activation against fork: %s\n",
+				      "cannot get the controller inactive");
 	} else {
 		ok = race("activation", A, B, B, activate_b);
-		ksft_test_result(ok, "activation against CLONE_INTO_CGROUP: the child runs with its cgroup's label\n");
+		ksft_test_result(ok, "activation against CLONE_INTO_CGROUP: %s\n",
+				 "the child runs with its cgroup's label");
 	}
 
 	/* B keeps the controller active; A has a partition, then loses it. */
@@ -226,7 +228,8 @@ int main(void)
 		ksft_test_result_fail("relabel against fork: cannot set up the partitions\n");
 	} else {
 		ok = race("relabel", A, NULL, A, unset_a);
-		ksft_test_result(ok, "relabel against fork: the child runs with its cgroup's new label\n");
+		ksft_test_result(ok, "relabel against fork: %s\n",
+				 "the child runs with its cgroup's new label");
 	}
 
 	set_portion(A, "default");
